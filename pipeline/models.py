@@ -1,0 +1,234 @@
+"""Named models: the manifest, resolving a name to a local directory, and pulling from a hub.
+
+A model reference in a config is one of
+  - a name in the manifest (`models/manifest.yaml`): role, hub id + revision, local dir;
+  - a path to a local model directory;
+  - a hub id ("org/name"), looked up in the Hugging Face cache.
+Resolution never downloads unless `models.offline` is false; `newsbridge models pull`
+is the explicit way to fetch. A miss raises `ModelUnavailable` saying what was looked
+for, where, and which command gets it.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .config import ModelsConfig
+from .errors import ConfigError, ModelError, ModelUnavailable
+
+_PACKAGE_ROOT = Path(__file__).resolve().parent.parent
+_SAFE_WEIGHTS = ("model.safetensors", "model.safetensors.index.json")
+_PICKLE_WEIGHTS = ("pytorch_model.bin", "pytorch_model.bin.index.json")
+# What `pull` fetches: weights in safetensors, configs and tokenizer files.
+_PULL_PATTERNS = ["*.json", "*.safetensors", "*.spm", "*.model", "*.txt", "*.vocab"]
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    name: str
+    role: str  # translate | summarize
+    hub_id: str | None = None
+    revision: str = "main"
+    local_dir: str | None = None
+    src: str | None = None  # translation source language ("mul" for multilingual)
+    tgt: str | None = None
+    # Target-language token a multi-target Marian model wants before the text (">>ukr<<").
+    target_token: str | None = None
+    # Task prefix for T5-style models ("summarize: ").
+    prefix: str | None = None
+    # How it is built when it is one of ours: "tiny" models come from `models build-tiny`.
+    build: str | None = None
+    format: str = "transformers"  # transformers | ctranslate2
+    notes: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ResolvedModel:
+    spec: ModelSpec
+    path: Path
+
+    def signature(self) -> dict[str, Any]:
+        sig: dict[str, Any] = {"path": str(self.path)}
+        if self.spec.hub_id:
+            sig["hub_id"] = self.spec.hub_id
+            sig["revision"] = self.spec.revision
+        commit = _snapshot_commit(self.path)
+        if commit:
+            sig["commit"] = commit
+        return sig
+
+
+def default_manifest_path() -> Path:
+    return _PACKAGE_ROOT / "models" / "manifest.yaml"
+
+
+class ModelCatalog:
+    """The manifest plus the `models` config section: everything needed to find a model."""
+
+    def __init__(self, config: ModelsConfig):
+        self.config = config
+        self.manifest_path = Path(config.manifest) if config.manifest else default_manifest_path()
+        self.root = Path(config.root) if config.root else self.manifest_path.parent
+        self._specs: dict[str, ModelSpec] | None = None
+
+    @property
+    def specs(self) -> dict[str, ModelSpec]:
+        if self._specs is None:
+            self._specs = load_manifest(self.manifest_path)
+        return self._specs
+
+    def spec(self, ref: str, role: str | None = None) -> ModelSpec:
+        if ref in self.specs:
+            return self.specs[ref]
+        # Not a manifest name: a local directory or a hub id, described on the fly.
+        if Path(ref).expanduser().is_dir():
+            return ModelSpec(name=ref, role=role or "unknown", local_dir=str(Path(ref).expanduser()))
+        if _looks_like_hub_id(ref):
+            return ModelSpec(name=ref, role=role or "unknown", hub_id=ref)
+        known = ", ".join(sorted(self.specs)) or "none"
+        raise ModelUnavailable(
+            ref,
+            [str(self.manifest_path), str(Path(ref).expanduser())],
+            f"It is neither a manifest name (known: {known}), a local directory, nor a hub id.",
+        )
+
+    def local_dir(self, spec: ModelSpec) -> Path | None:
+        override = self.config.local_dirs.get(spec.name)
+        if override:
+            return Path(override).expanduser()
+        if spec.local_dir:
+            path = Path(spec.local_dir).expanduser()
+            return path if path.is_absolute() else self.root / path
+        return None
+
+    def resolve(self, ref: str, role: str | None = None) -> ResolvedModel:
+        spec = self.spec(ref, role)
+        looked: list[str] = []
+        local = self.local_dir(spec)
+        if local is not None:
+            looked.append(str(local))
+            if _is_model_dir(local):
+                return ResolvedModel(spec, self._checked(spec, local))
+        if spec.hub_id:
+            cached = _hub_snapshot(spec.hub_id, spec.revision, local_only=True)
+            looked.append(f"Hugging Face cache ({spec.hub_id}@{spec.revision})")
+            if cached is not None:
+                return ResolvedModel(spec, self._checked(spec, cached))
+            if not self.config.offline:
+                fetched = _hub_snapshot(spec.hub_id, spec.revision, local_only=False)
+                looked.append(f"hub ({spec.hub_id})")
+                if fetched is not None:
+                    return ResolvedModel(spec, self._checked(spec, fetched))
+        raise ModelUnavailable(spec.name, looked, self.how_to_get(spec))
+
+    def how_to_get(self, spec: ModelSpec) -> str:
+        if spec.build == "tiny":
+            return "Build it with `newsbridge models build-tiny`."
+        if spec.hub_id and spec.name in self.specs:
+            return (
+                f"Fetch it with `newsbridge models pull {spec.name}` where the hub is reachable, "
+                f"or point at a local copy with `--set models.local_dirs.{spec.name}=/path/to/dir`."
+            )
+        if spec.hub_id:
+            return "Download it where the hub is reachable (`huggingface-cli download` or set models.offline=false)."
+        return "Check the path, or add the model to the manifest."
+
+    def _checked(self, spec: ModelSpec, path: Path) -> Path:
+        """Refuse pickle-only weights unless the user opted in."""
+        if spec.format != "transformers" or self.config.allow_pickle:
+            return path
+        if any((path / f).exists() for f in _SAFE_WEIGHTS):
+            return path
+        if any((path / f).exists() for f in _PICKLE_WEIGHTS):
+            raise ModelError(
+                f"model '{spec.name}' at {path} has only pickle weights (pytorch_model.bin), which can run "
+                "code when loaded; convert them to safetensors or set models.allow_pickle=true if you trust the source"
+            )
+        raise ModelError(f"model '{spec.name}' at {path} has no weights (expected model.safetensors)")
+
+    def pull(self, name: str) -> Path:
+        """Download a manifest model into its local directory."""
+        spec = self.spec(name)
+        if not spec.hub_id:
+            raise ModelUnavailable(spec.name, [], f"It has no hub id to pull from. {self.how_to_get(spec)}")
+        target = self.local_dir(spec) or self.root / "hub" / spec.name.replace("/", "--")
+        try:
+            from huggingface_hub import snapshot_download
+
+            snapshot_download(
+                repo_id=spec.hub_id,
+                revision=spec.revision,
+                local_dir=str(target),
+                allow_patterns=_PULL_PATTERNS + (["*.bin"] if self.config.allow_pickle else []),
+            )
+        except Exception as exc:  # noqa: BLE001 - network and hub errors come in many types
+            raise ModelUnavailable(
+                spec.name,
+                [f"hub ({spec.hub_id}@{spec.revision})"],
+                f"Download failed ({type(exc).__name__}: {_first_sentence(exc)}). Is the hub reachable from here?",
+            ) from None
+        return self._checked(spec, target)
+
+
+def load_manifest(path: Path) -> dict[str, ModelSpec]:
+    if not path.is_file():
+        raise ConfigError(f"model manifest not found: {path} (set models.manifest)")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML ({exc})") from None
+    entries = data.get("models", data)
+    if not isinstance(entries, dict):
+        raise ConfigError(f"{path}: expected a mapping of model names")
+    known = set(ModelSpec.__dataclass_fields__) - {"name", "extra"}
+    specs = {}
+    for name, entry in entries.items():
+        if not isinstance(entry, dict) or "role" not in entry:
+            raise ConfigError(f"{path}: model '{name}' needs a mapping with at least a 'role'")
+        extra = {k: v for k, v in entry.items() if k not in known}
+        specs[name] = ModelSpec(name=name, extra=extra, **{k: v for k, v in entry.items() if k in known})
+    return specs
+
+
+def _is_model_dir(path: Path) -> bool:
+    return path.is_dir() and (path / "config.json").is_file()
+
+
+def _looks_like_hub_id(ref: str) -> bool:
+    parts = ref.split("/")
+    return len(parts) == 2 and all(parts) and not ref.startswith((".", "/", "~"))
+
+
+def _hub_snapshot(hub_id: str, revision: str, *, local_only: bool) -> Path | None:
+    from huggingface_hub import snapshot_download
+
+    offline = local_only or os.environ.get("HF_HUB_OFFLINE") == "1"
+    try:
+        path = snapshot_download(
+            repo_id=hub_id,
+            revision=revision,
+            local_files_only=offline,
+            allow_patterns=_PULL_PATTERNS,
+        )
+    except Exception:  # noqa: BLE001 - a miss is reported by the caller with what was looked for
+        return None
+    path = Path(path)
+    return path if _is_model_dir(path) else None
+
+
+def _snapshot_commit(path: Path) -> str | None:
+    # Hub cache snapshots live in .../snapshots/<commit>/
+    if path.parent.name == "snapshots":
+        return path.name
+    return None
+
+
+def _first_sentence(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return text if len(text) <= 200 else text[:200] + "..."

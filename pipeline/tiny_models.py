@@ -1,0 +1,175 @@
+"""Tiny random-weight models of the real architectures, built locally in seconds.
+
+Tests and the offline demo need models without a hub: these are MarianMT (en->uk,
+uk->en, ru->en) and a T5 summariser with the real model classes and real SentencePiece
+tokenizers trained on a small bundled text. Weights are random (seeded), so output is
+gibberish; everything else (tokenisation, batching, generate(), saving, loading) is real.
+Building is deterministic: the same seed gives byte-identical weights.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+# Directory name under the output folder -> what it is. Manifest names are "tiny-<dir>".
+MARIAN_DIRECTIONS = {"marian-en-uk": ("en", "uk"), "marian-uk-en": ("uk", "en"), "marian-ru-en": ("ru", "en")}
+SUMMARIZER_DIR = "t5-summarizer"
+
+
+@dataclass(frozen=True)
+class TinyShape:
+    d_model: int = 32
+    layers: int = 2
+    heads: int = 2
+    ffn: int = 64
+    vocab_size: int = 1000
+    max_positions: int = 512
+
+
+def corpus_text() -> str:
+    return resources.files("pipeline.resources").joinpath("tiny_corpus.txt").read_text(encoding="utf-8")
+
+
+def train_sentencepiece(prefix: Path, vocab_size: int, *, t5_ids: bool) -> Path:
+    """Train a unigram SentencePiece model on the bundled corpus; returns the .model path.
+    Trained from an iterator into memory, so no temp paths end up inside the model file."""
+    import io
+
+    import sentencepiece as spm
+
+    ids = dict(pad_id=0, eos_id=1, unk_id=2, bos_id=-1) if t5_ids else dict(pad_id=-1, eos_id=0, unk_id=1, bos_id=-1)
+    buffer = io.BytesIO()
+    spm.SentencePieceTrainer.train(
+        sentence_iterator=iter(corpus_text().splitlines()),
+        model_writer=buffer,
+        vocab_size=vocab_size,
+        model_type="unigram",
+        character_coverage=1.0,
+        byte_fallback=False,  # like the real opus-mt vocabularies: unknown characters are <unk>
+        hard_vocab_limit=False,
+        num_threads=1,  # deterministic
+        minloglevel=2,
+        **ids,
+    )
+    path = prefix.with_suffix(".model")
+    path.write_bytes(buffer.getvalue())
+    return path
+
+
+def build_tiny_models(out_dir: Path, *, seed: int = 0, shape: TinyShape = TinyShape()) -> list[Path]:
+    """Build every tiny model into `out_dir`; returns the model directories."""
+    import torch
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    built = []
+    with tempfile.TemporaryDirectory() as tmp:
+        marian_spm = train_sentencepiece(Path(tmp) / "marian", shape.vocab_size, t5_ids=False)
+        t5_spm = train_sentencepiece(Path(tmp) / "t5", shape.vocab_size, t5_ids=True)
+        for i, (name, (src, tgt)) in enumerate(sorted(MARIAN_DIRECTIONS.items())):
+            torch.manual_seed(seed + i)
+            built.append(_build_marian(out_dir / name, marian_spm, src, tgt, shape))
+        torch.manual_seed(seed + 100)
+        built.append(_build_t5(out_dir / SUMMARIZER_DIR, t5_spm, shape))
+    return built
+
+
+def _replace_dir(target: Path, fill) -> Path:
+    """Build into a temp dir next to target, then swap it in: never a half-built model."""
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    try:
+        fill(staging)
+        if target.exists():
+            shutil.rmtree(target)
+        staging.rename(target)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging)
+    return target
+
+
+def _build_marian(target: Path, spm_model: Path, src: str, tgt: str, shape: TinyShape) -> Path:
+    import sentencepiece as spm
+    from transformers import MarianConfig, MarianMTModel, MarianTokenizer
+
+    def fill(d: Path) -> None:
+        sp = spm.SentencePieceProcessor(model_file=str(spm_model))
+        pieces = [sp.id_to_piece(i) for i in range(sp.get_piece_size())]
+        # Real Marian vocabularies: </s>=0, <unk>=1, ..., <pad> last.
+        vocab = {"</s>": 0, "<unk>": 1}
+        for piece in pieces:
+            vocab.setdefault(piece, len(vocab))
+        vocab["<pad>"] = len(vocab)
+        shutil.copy(spm_model, d / "source.spm")
+        shutil.copy(spm_model, d / "target.spm")
+        (d / "vocab.json").write_text(json.dumps(vocab, ensure_ascii=False, indent=1), encoding="utf-8")
+        tokenizer = MarianTokenizer(
+            source_spm=str(d / "source.spm"),
+            target_spm=str(d / "target.spm"),
+            vocab=str(d / "vocab.json"),
+            source_lang=src,
+            target_lang=tgt,
+        )
+        pad = vocab["<pad>"]
+        config = MarianConfig(
+            vocab_size=len(vocab),
+            d_model=shape.d_model,
+            encoder_layers=shape.layers,
+            decoder_layers=shape.layers,
+            encoder_attention_heads=shape.heads,
+            decoder_attention_heads=shape.heads,
+            encoder_ffn_dim=shape.ffn,
+            decoder_ffn_dim=shape.ffn,
+            max_position_embeddings=shape.max_positions,
+            pad_token_id=pad,
+            eos_token_id=0,
+            decoder_start_token_id=pad,
+            forced_eos_token_id=0,
+            scale_embedding=True,
+            share_encoder_decoder_embeddings=True,
+        )
+        model = MarianMTModel(config).eval()
+        model.generation_config.bad_words_ids = [[pad]]
+        model.generation_config.max_length = shape.max_positions
+        model.save_pretrained(d)
+        tokenizer.save_pretrained(d)
+        _write_card(d, f"tiny random-weight MarianMT {src}->{tgt} (newsbridge build-tiny)")
+
+    return _replace_dir(target, fill)
+
+
+def _build_t5(target: Path, spm_model: Path, shape: TinyShape) -> Path:
+    from transformers import T5Config, T5ForConditionalGeneration, T5Tokenizer
+
+    def fill(d: Path) -> None:
+        shutil.copy(spm_model, d / "spiece.model")
+        tokenizer = T5Tokenizer.from_pretrained(str(d), extra_ids=0)
+        (d / "spiece.model").unlink()  # tokenizer.json now carries the same model
+        config = T5Config(
+            vocab_size=len(tokenizer),
+            d_model=shape.d_model,
+            d_kv=shape.d_model // shape.heads,
+            d_ff=shape.ffn,
+            num_layers=shape.layers,
+            num_decoder_layers=shape.layers,
+            num_heads=shape.heads,
+            pad_token_id=0,
+            eos_token_id=1,
+            decoder_start_token_id=0,
+            n_positions=shape.max_positions,
+        )
+        model = T5ForConditionalGeneration(config).eval()
+        model.save_pretrained(d)
+        tokenizer.model_max_length = shape.max_positions
+        tokenizer.save_pretrained(d)
+        _write_card(d, "tiny random-weight T5 summariser (newsbridge build-tiny)")
+
+    return _replace_dir(target, fill)
+
+
+def _write_card(d: Path, text: str) -> None:
+    (d / "README.md").write_text(f"# {text}\n\nRandom weights: output is gibberish by design.\n", encoding="utf-8")
