@@ -1,0 +1,1 @@
+"""The `newsbridge` command line: thin typer commands over plain functions."""

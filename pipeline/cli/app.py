@@ -1,0 +1,27 @@
+"""The typer application: commands are registered here, implemented in sibling modules."""
+
+from __future__ import annotations
+
+import typer
+
+from .models import models_app
+from .run import run_command
+
+app = typer.Typer(
+    name="newsbridge",
+    help="Turn news articles into bilingual Ukrainian/English records: clean, detect, translate, summarise.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.command("run")(run_command)
+app.add_typer(models_app, name="models")
+
+
+@app.callback()
+def _root() -> None:
+    """newsbridge: news archives -> Ukrainian/English reading material."""
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,46 @@
+"""`newsbridge run FILE`: one article through the whole pipeline."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from ..errors import InputError, NewsbridgeError
+from .common import ConfigOpt, SetOpt, VerboseOpt, cli_errors, load_cli_config, quiet_libraries
+
+
+class ArticleFailed(NewsbridgeError):
+    kind = "article"
+
+
+@cli_errors
+def run_command(
+    file: Annotated[Path, typer.Argument(help="Article file (.txt, .md).")],
+    config: ConfigOpt = None,
+    set_: SetOpt = None,
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write <stem>.json and <stem>.md here; without it, print Markdown.")] = None,
+    verbose: VerboseOpt = False,
+) -> None:
+    """Process one article: clean, detect, translate, summarise; write JSON + Markdown."""
+    quiet_libraries(verbose)
+    from ..io.readers import read_path
+    from ..io.writers import article_markdown, write_article
+    from ..runner import Pipeline
+
+    cfg = load_cli_config(config, set_)
+    articles = read_path(file, cfg.read)
+    if len(articles) != 1:
+        raise InputError(file, f"holds {len(articles)} articles; use `newsbridge batch` for archives")
+    pipeline = Pipeline.from_config(cfg)
+    article = pipeline.run(articles)[0]
+    if article.error is not None:
+        raise ArticleFailed(f"{file}: {article.error.message} (stage: {article.error.stage})")
+    if out is None:
+        typer.echo(article_markdown(article), nl=False)
+        return
+    for path in write_article(article, out, file.stem, list(cfg.output.formats), config=cfg.to_dict()):
+        typer.echo(f"wrote {path}", err=True)
+    for warning in article.warnings:
+        typer.secho(f"warning: {warning}", err=True, fg=typer.colors.YELLOW)

@@ -1,0 +1,57 @@
+"""What stages share in one run: the config, the model catalog, loaded backends, and the
+signature of what was used. Backends load once per run, on first use."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from . import __version__, registry
+from .config import Config
+from .models import ModelCatalog
+
+if TYPE_CHECKING:
+    from .backends.base import Summarizer, Translator
+    from .translation import TranslationEngine
+
+
+class Context:
+    def __init__(self, config: Config):
+        self.config = config
+        self.catalog = ModelCatalog(config.models)
+        self._translators: dict[str, "Translator"] = {}
+        self._summarizers: dict[str, "Summarizer"] = {}
+        self._engine: "TranslationEngine | None" = None
+        self.models_used: dict[str, dict[str, Any]] = {}
+
+    def translator(self, ref: str) -> "Translator":
+        if ref not in self._translators:
+            resolved = self.catalog.resolve(ref, role="translate")
+            backend = registry.translators.get(self.config.translate.backend)
+            self._translators[ref] = backend(resolved, self)
+            self.models_used[resolved.spec.name] = {"role": "translate", **resolved.signature()}
+        return self._translators[ref]
+
+    def summarizer(self, ref: str) -> "Summarizer":
+        if ref not in self._summarizers:
+            backend = registry.summarizers.get(self.config.summarize.backend)
+            if getattr(backend, "needs_model", True):
+                resolved = self.catalog.resolve(ref, role="summarize")
+                self._summarizers[ref] = backend(resolved, self)
+                self.models_used[resolved.spec.name] = {"role": "summarize", **resolved.signature()}
+            else:
+                self._summarizers[ref] = backend(None, self)
+        return self._summarizers[ref]
+
+    def translation_engine(self) -> "TranslationEngine":
+        if self._engine is None:
+            from .translation import TranslationEngine
+
+            self._engine = TranslationEngine(self)
+        return self._engine
+
+    def signature(self) -> dict[str, Any]:
+        return {
+            "newsbridge": __version__,
+            "models": dict(self.models_used),
+            "config_hash": self.config.config_hash(),
+        }

@@ -1,0 +1,63 @@
+"""Build the stage list from config and run batches of articles through it.
+
+Keeps per-stage counts and timings (datatrove-style stats) and stamps every article with
+the run's signature: newsbridge version, models used, config hash.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import registry
+from .config import Config
+from .context import Context
+from .data import Article
+from .stages.base import Stage
+
+
+@dataclass
+class StageStats:
+    name: str
+    seconds: float = 0.0
+    articles: int = 0
+    failed: int = 0
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"seconds": round(self.seconds, 4), "articles": self.articles, "failed": self.failed, **self.counts}
+
+
+class Pipeline:
+    def __init__(self, context: Context, stages: list[Stage]):
+        self.context = context
+        self.stages = stages
+        self.stats = {stage.name: StageStats(stage.name) for stage in stages}
+
+    @classmethod
+    def from_config(cls, config: Config, context: Context | None = None) -> "Pipeline":
+        context = context or Context(config)
+        stages = [registry.stages.get(name)(context) for name in config.pipeline.stages]
+        return cls(context, stages)
+
+    def run(self, articles: list[Article]) -> list[Article]:
+        for stage in self.stages:
+            stats = self.stats[stage.name]
+            live = [a for a in articles if a.ok]
+            start = time.perf_counter()
+            stage(live)
+            stats.seconds += time.perf_counter() - start
+            stats.articles += len(live)
+            stats.failed += sum(1 for a in live if not a.ok)
+            stats.counts = dict(stage.counts)
+        signature = self.signature()
+        for article in articles:
+            article.signature = dict(signature)
+        return articles
+
+    def signature(self) -> dict[str, Any]:
+        return self.context.signature()
+
+    def stats_dict(self) -> dict[str, dict[str, Any]]:
+        return {name: s.to_dict() for name, s in self.stats.items()}

@@ -1,0 +1,166 @@
+"""Clean: drop site chrome, keep metadata aside, find the title, headings and sections.
+
+Rules come from `config.clean`; everything removed is listed in `metadata.removed` so
+nothing vanishes unseen. Captions, credits and bylines go to metadata, short all-caps
+lines to tags: none of them is body text.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from ..config import CleanConfig
+from ..data import Article, Block, Section
+from ..errors import InputError
+from .base import ArticleStage
+
+_FINAL_STOP = re.compile(r"[.;,:…]$")
+
+
+class CleanRules:
+    """Compiled `clean` config: classifies one line/block of a page."""
+
+    def __init__(self, config: CleanConfig):
+        self.config = config
+        self.chrome = [re.compile(rf"^(?:{p})$", re.IGNORECASE) for p in config.chrome_patterns]
+        self.caption = [re.compile(rf"^(?:{p})", re.IGNORECASE) for p in config.caption_patterns]
+        self.credit = [re.compile(rf"^(?:{p})", re.IGNORECASE) for p in config.credit_patterns]
+        self.byline = [re.compile(rf"^(?:{p})", re.IGNORECASE) for p in config.byline_patterns]
+
+    def kind_of(self, text: str) -> str | None:
+        """'chrome' | 'caption' | 'credit' | 'byline' | 'tag', or None for content."""
+        if any(p.match(text) for p in self.chrome):
+            return "chrome"
+        if any(p.match(text) for p in self.caption):
+            return "caption"
+        if any(p.match(text) for p in self.credit):
+            return "credit"
+        if len(text) < 80 and any(p.match(text) for p in self.byline):
+            return "byline"
+        if self.is_tag(text):
+            return "tag"
+        return None
+
+    def is_tag(self, text: str) -> bool:
+        """A short line written in capitals only: a rubric/category tag ("НОВИНИ", "WORLD")."""
+        words = text.split()
+        if not words or len(words) > self.config.tag_max_words:
+            return False
+        letters = [c for c in text if c.isalpha()]
+        return len(letters) >= 2 and all(c.isupper() for c in letters)
+
+    def is_heading_like(self, text: str) -> bool:
+        if len(text) > self.config.heading_max_chars or len(text.split()) > self.config.heading_max_words:
+            return False
+        if _FINAL_STOP.search(text):
+            return False
+        first = text[0]
+        return first.isupper() or first.isdigit() or first in "«\"“'"
+
+
+def split_blocks(raw: str) -> list[str]:
+    """Plain text -> block texts: blank lines separate blocks; inside a chunk, lines are
+    joined when they look hard-wrapped and kept apart when they look like separate items."""
+    blocks: list[str] = []
+    for chunk in re.split(r"\n\s*\n", raw):
+        lines = [ln.strip() for ln in chunk.split("\n") if ln.strip()]
+        if not lines:
+            continue
+        if len(lines) > 1 and _hard_wrapped(lines):
+            blocks.append(" ".join(lines))
+        else:
+            blocks.extend(lines)
+    return blocks
+
+
+def _hard_wrapped(lines: list[str]) -> bool:
+    # Wrapped prose: every line but the last is long and does not end a sentence... or
+    # at least most lines do not end with sentence punctuation.
+    body = lines[:-1]
+    long_lines = sum(1 for ln in body if len(ln) >= 40)
+    open_ends = sum(1 for ln in body if not re.search(r"[.!?:»”\"]$", ln))
+    return long_lines == len(body) and open_ends >= len(body) / 2
+
+
+def normalize_text(text: str) -> str:
+    text = unicodedata.normalize("NFC", text)
+    text = text.replace("\u00a0", " ").replace("\u200b", "")
+    return re.sub(r"[ \t]+", " ", text).strip()
+
+
+class CleanStage(ArticleStage):
+    name = "clean"
+
+    def __init__(self, context):
+        super().__init__(context)
+        self.rules = CleanRules(self.config.clean)
+
+    def process(self, article: Article) -> None:
+        if article.blocks:
+            candidates = [Block(kind=b.kind, text=normalize_text(b.text)) for b in article.blocks]
+        else:
+            candidates = [Block(kind="paragraph", text=normalize_text(t)) for t in split_blocks(article.raw or "")]
+        candidates = [b for b in candidates if b.text]
+
+        removed: list[str] = []
+        meta: dict[str, list[str]] = {"caption": [], "credit": [], "byline": []}
+        content: list[Block] = []
+        for block in candidates:
+            kind = self.rules.kind_of(block.text) if block.kind in ("paragraph", "heading") else None
+            if kind == "chrome":
+                removed.append(block.text)
+            elif kind in meta:
+                meta[kind].append(block.text)
+            elif kind == "tag":
+                article.tags.append(Block(kind="tag", text=block.text, is_tag=True))
+            else:
+                content.append(block)
+
+        if not content:
+            raise InputError(
+                article.source.path or article.id,
+                "has no article text after removing site chrome"
+                + (f" (removed: {', '.join(removed[:5])})" if removed else ""),
+                kind="boilerplate",
+            )
+
+        article.title, body = self._title(content)
+        article.sections = self._sections(body)
+        for key, values in meta.items():
+            if values:
+                article.metadata[key] = "\n".join(values)
+                if len(values) > 1:
+                    article.metadata[f"{key}s"] = values
+        article.metadata["removed"] = removed
+        article.raw = None  # consumed; keeps batches small
+        article.blocks = []
+        self.counts["removed"] += len(removed)
+        self.counts["tags"] += len(article.tags)
+
+    def _title(self, blocks: list[Block]) -> tuple[Block | None, list[Block]]:
+        first = blocks[0]
+        if first.kind == "title":
+            return Block(kind="title", text=first.text), blocks[1:]
+        hinted = any(b.kind == "title" for b in blocks)
+        if not hinted and len(blocks) > 1 and len(first.text) <= self.config.clean.title_max_chars and not _FINAL_STOP.search(first.text):
+            return Block(kind="title", text=first.text), blocks[1:]
+        return None, blocks
+
+    def _sections(self, blocks: list[Block]) -> list[Section]:
+        sections: list[Section] = [Section(heading=None)]
+        for i, block in enumerate(blocks):
+            nxt = blocks[i + 1] if i + 1 < len(blocks) else None
+            is_heading = block.kind in ("heading", "title") or (
+                block.kind == "paragraph"
+                and self.rules.is_heading_like(block.text)
+                and nxt is not None
+                and nxt.kind == "paragraph"
+                and not self.rules.is_heading_like(nxt.text)
+            )
+            if is_heading:
+                sections.append(Section(heading=Block(kind="heading", text=block.text)))
+            else:
+                sections[-1].paragraphs.append(Block(kind="paragraph", text=block.text))
+        # The lead section exists only if there is text before the first heading.
+        return [s for s in sections if s.paragraphs or s.heading is not None]

@@ -1,0 +1,52 @@
+"""Shared fixtures: tiny models built once per test session, configs pointing at them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pipeline.config import Config, load_config
+from pipeline.context import Context
+from pipeline.data import Article, Source
+
+REPO = Path(__file__).resolve().parent.parent
+# A copy of ../shared/data/articles/mali-rebels-en.txt, so a clean clone tests on its own.
+SAMPLE_ARTICLE = REPO / "tests" / "fixtures" / "mali-rebels-en.txt"
+WMT_DIR = REPO.parent / "shared" / "data" / "wmt22-dev"
+TINY_CONFIG = REPO / "configs" / "tiny.yaml"
+
+
+@pytest.fixture(scope="session")
+def models_root(tmp_path_factory) -> Path:
+    """A models root with tiny/ built in it (a few seconds, once per session)."""
+    from pipeline.tiny_models import build_tiny_models
+
+    root = tmp_path_factory.mktemp("models")
+    build_tiny_models(root / "tiny")
+    return root
+
+
+@pytest.fixture(scope="session")
+def tiny_overrides(models_root) -> list[str]:
+    return [f"models.root={models_root}", "runtime.threads=1"]
+
+
+@pytest.fixture
+def tiny_config(tiny_overrides) -> Config:
+    return load_config(TINY_CONFIG, tiny_overrides)
+
+
+@pytest.fixture(scope="session")
+def tiny_context(tiny_overrides) -> Context:
+    """One context (models loaded once) shared by tests that only read from it."""
+    return Context(load_config(TINY_CONFIG, tiny_overrides))
+
+
+@pytest.fixture
+def sample_text() -> str:
+    return SAMPLE_ARTICLE.read_text(encoding="utf-8")
+
+
+def make_article(text: str, id: str = "a1", **source) -> Article:
+    return Article(id=id, source=Source(path=f"{id}.txt", **source), raw=text)

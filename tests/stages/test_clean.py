@@ -1,0 +1,64 @@
+import pytest
+
+from pipeline.config import load_config
+from pipeline.context import Context
+from pipeline.data import Block
+from pipeline.errors import InputError
+from pipeline.stages.clean import CleanStage, split_blocks
+
+from ..conftest import make_article
+
+
+@pytest.fixture
+def clean():
+    return CleanStage(Context(load_config(None)))
+
+
+def test_sample_article_structure(clean, sample_text):
+    art = make_article(sample_text)
+    clean.process(art)
+    assert art.title.text == "Malian rebels deny support to Ukraine: break in diplomatic relations"
+    assert len(art.sections) == 6
+    assert art.sections[0].heading is None and len(art.sections[0].paragraphs) == 1
+    assert [s.heading.text.split(":")[0] for s in art.sections[1:]] == [
+        "Tinzaouatene Conflict",
+        "Allegations of Ukrainian Support",
+        "Rebel Alliance Statements",
+        "Losses on Both Sides",
+        "Regional Political Situation",
+    ]
+    assert [t.text for t in art.tags] == ["НОВИНИ"] and art.tags[0].is_tag
+    assert art.metadata["caption"] == "Photo: Inside Africa"
+    assert art.metadata["credit"] == "Source: reuters"
+    assert art.metadata["removed"] == ["Search", "Close this search box."]
+    body = " ".join(b.text for b in art.body_blocks())
+    for kept_out in ("НОВИНИ", "Photo:", "Source: reuters", "Close this search box"):
+        assert kept_out not in body
+
+
+def test_only_boilerplate_is_an_error(clean):
+    art = make_article("Search\n\nClose this search box.\n\nMenu\n")
+    with pytest.raises(InputError, match="no article text"):
+        clean.process(art)
+
+
+def test_markdown_hints_win(clean):
+    art = make_article("")
+    art.blocks = [Block("title", "Title here"), Block("paragraph", "Lead text."), Block("heading", "Part two"), Block("paragraph", "More text.")]
+    clean.process(art)
+    assert art.title.text == "Title here"
+    assert [s.heading.text if s.heading else None for s in art.sections] == [None, "Part two"]
+
+
+def test_hard_wrapped_lines_are_joined_and_list_lines_kept():
+    wrapped = "This is a long line of prose that was wrapped by an\neditor at a fixed width and continues here\nand ends here."
+    assert split_blocks(wrapped) == [wrapped.replace("\n", " ")]
+    assert split_blocks("Search\nClose this search box.\n\nTitle") == ["Search", "Close this search box.", "Title"]
+
+
+def test_heading_needs_following_paragraph(clean):
+    art = make_article("A title\n\nSome lead text that is a full sentence.\n\nClosing words without stop")
+    clean.process(art)
+    # The last short line is not followed by a paragraph: it stays body text.
+    assert len(art.sections) == 1
+    assert art.sections[0].paragraphs[-1].text == "Closing words without stop"
