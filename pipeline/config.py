@@ -160,16 +160,18 @@ class SegmentConfig(Section):
     no_break_after: list[str] = Field(
         default_factory=lambda: [
             "dr.", "mr.", "mrs.", "ms.", "prof.", "gen.", "sen.", "rep.", "gov.", "lt.", "col.", "sgt.",
-            "capt.", "st.", "mt.", "no.", "vs.", "u.s.", "u.k.", "e.g.", "i.e.", "etc.", "approx.",
-            "м.", "с.", "смт.", "вул.", "просп.", "пл.", "обл.", "р-н.", "ст.", "п.", "ч.", "т.", "проф.",
-            "акад.", "д-р.", "св.", "ім.", "т.зв.", "пан.", "тис.", "млн.", "млрд.", "грн.", "коп.",
-            "г.", "ул.", "пр.", "им.", "руб.", "тыс.", "т.е.", "т.к.", "т.н.", "др.", "пос.", "д.",
+            "capt.", "mt.", "vs.", "e.g.", "i.e.", "approx.",
+            "м.", "с.", "смт.", "вул.", "просп.", "пл.", "обл.", "проф.", "акад.", "д-р.", "св.", "ім.",
+            "т.зв.", "ул.", "им.", "пос.", "т.е.", "т.к.", "т.н.",
         ]
     )
     # Abbreviations that may end a sentence but usually do not: a split after them is undone
     # when the next piece starts with a lower-case letter or a digit ("у 2024 р. відбулося").
     break_if_capital_after: list[str] = Field(
-        default_factory=lambda: ["р.", "рр.", "ст.", "г.", "гг.", "в.", "вв.", "inc.", "ltd.", "corp.", "jr.", "sr.", "a.m.", "p.m."]
+        default_factory=lambda: [
+            "р.", "рр.", "ст.", "г.", "гг.", "в.", "вв.", "тис.", "тыс.", "млн.", "млрд.", "грн.", "руб.",
+            "коп.", "др.", "пр.", "etc.", "inc.", "ltd.", "corp.", "co.", "jr.", "sr.", "a.m.", "p.m.", "no.",
+        ]
     )
 
 
