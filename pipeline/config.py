@@ -148,8 +148,9 @@ class CleanConfig(Section):
 
 
 class SegmentConfig(Section):
-    # Sentence splitter (registry.segmenters); chosen by scripts/bench_segment.py, see README.
-    backend: str = "sentencex"
+    # Sentence splitter (registry.segmenters: razdel, sentencex, blingfire, pysbd, regex);
+    # razdel had the best boundary F1 on en/uk/ru in scripts/bench_segment.py (README).
+    backend: str = "razdel"
     # Sentences longer than this (characters) are split further at clause boundaries.
     max_chars: int = Field(1000, ge=50)
     # Text is handed to the splitter in pieces of at most this many characters (cut at
@@ -162,7 +163,7 @@ class SegmentConfig(Section):
             "dr.", "mr.", "mrs.", "ms.", "prof.", "gen.", "sen.", "rep.", "gov.", "lt.", "col.", "sgt.",
             "capt.", "mt.", "vs.", "e.g.", "i.e.", "approx.",
             "м.", "с.", "смт.", "вул.", "просп.", "пл.", "обл.", "проф.", "акад.", "д-р.", "св.", "ім.",
-            "т.зв.", "ул.", "им.", "пос.", "т.е.", "т.к.", "т.н.",
+            "т.зв.", "ул.", "им.", "пос.", "т.е.", "т.к.", "т.н.", "зв.", "ч.", "е.",
         ]
     )
     # Abbreviations that may end a sentence but usually do not: a split after them is undone
@@ -173,6 +174,8 @@ class SegmentConfig(Section):
             "коп.", "др.", "пр.", "etc.", "inc.", "ltd.", "corp.", "co.", "jr.", "sr.", "a.m.", "p.m.", "no.",
         ]
     )
+    # A piece ending in a capital initial ("Т.", "J.") continues: a name follows.
+    join_after_initials: bool = True
 
 
 class LangIdConfig(Section):

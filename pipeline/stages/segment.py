@@ -116,8 +116,11 @@ class SentenceSplitter:
         return out
 
     def _continues(self, previous: str, nxt: str) -> bool:
-        last = previous.rsplit(None, 1)[-1].lower().lstrip("(«\"“„")
+        token = previous.rsplit(None, 1)[-1].lstrip("(«\"“„")
+        last = token.lower()
         if last in self.never_final:
+            return True
+        if self.config.join_after_initials and len(token) == 2 and token[0].isupper() and token[1] == "." and nxt[:1].isupper():
             return True
         first = nxt.lstrip("(«\"“„")[:1]
         return last in self.final_before_capital and bool(first) and (first.islower() or first.isdigit())
