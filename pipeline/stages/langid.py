@@ -131,8 +131,8 @@ class LanguageIdentifier:
         if not total:
             return Detection(UNDETERMINED, 0.0, "none", "none")
         script = script_of(text)
-        major, n_major = counts.most_common(1)[0]
-        share = n_major / total
+        major = _main_script(_frame_text(text), counts)
+        share = counts[major] / total
         pool = self._by_script.get(major)
         if not pool:
             # No candidate writes this script: statistics over all candidates decide.
@@ -144,7 +144,7 @@ class LanguageIdentifier:
             if isinstance(decided, Detection):
                 return decided
             pool = decided
-        return self._statistics(text, pool, script)
+        return self._statistics(_in_script(text, major), pool, script)
 
     def _evidence(self, text: str, pool: list[str], script: str, share: float) -> Detection | list[str]:
         """Orthography (a marked word counts 2) and, between uk and ru, lexical evidence
@@ -248,6 +248,42 @@ def _frame_text(text: str) -> str:
     letters_out = sum(1 for c in outside if c.isalpha())
     letters_all = sum(1 for c in text if c.isalpha())
     return outside if letters_out * 2 >= letters_all and letters_out >= 3 else text
+
+
+_WORD_RE = re.compile(r"[^\W\d_]+")
+
+
+def _in_script(text: str, script: str) -> str:
+    """Only the words written in `script` (statistics should not read "Benartti Optimal"
+    as evidence about a Russian product line); the text itself when it is all one script."""
+    words = [m.group() for m in _WORD_RE.finditer(text)]
+    kept = [w for w in words if script_of(w) == script]
+    if len(kept) == len(words) or not kept:
+        return text
+    return " ".join(kept)
+
+
+def _main_script(text: str, counts: Counter[str]) -> str:
+    """The script the text's grammar is written in. With one script, that one. With
+    several, names, brands and codes (capitalised or all-caps words) are what usually
+    comes in another script ("Компанія Apple ..."), so the script of the lower-case words
+    decides; with none (a title, a product name), the first word's."""
+    if len(counts) == 1:
+        return next(iter(counts))
+    frame: Counter[str] = Counter()
+    first = None
+    for match in _WORD_RE.finditer(text):
+        word = match.group()
+        word_script = script_of(word)
+        if first is None and word_script in counts:
+            first = word_script
+        if word[0].islower():
+            frame[word_script] += len(word)
+    frame.pop("Mixed", None)
+    frame.pop("none", None)
+    if sum(frame.values()) >= 3:
+        return frame.most_common(1)[0][0]
+    return first or counts.most_common(1)[0][0]
 
 
 def _only_gap(between: str) -> bool:

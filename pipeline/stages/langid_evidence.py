@@ -100,10 +100,17 @@ RU_FUNCTION_WORDS = frozenset(
     хорошо чего чему чем тем всё всех всем
     """.split()
 )
-# Endings of inflected words (at least 5 letters) that only one of the two has: Ukrainian
-# verbal nouns in -ння/-ття and 2nd person -еш/-иш; Russian -ние/-ния, -ость, -ешь/-ишь.
-UK_ENDINGS = ("ння", "ннях", "нням", "ття", "ттям", "еш", "иш")
-RU_ENDINGS = ("ние", "ния", "нию", "нием", "нии", "ость", "ости", "остью", "ешь", "ишь")
+# Endings of inflected words (at least 4 letters) that only one of the two has: Ukrainian
+# verbal nouns in -ння/-ття; Russian -ние/-ния, -ость, 2nd person -ешь/-ишь (Ukrainian
+# never writes ь after ш).
+# Russian long-form adjective endings -ая/-ое/-ее/-ие/-ой (новая, новое, синее, другие,
+# большой) where Ukrainian has short forms (нова, нове, сині, другі, великий); -ия where
+# Ukrainian writes -ія.
+UK_ENDINGS = ("ння", "ннях", "нням", "ття", "ттям")
+RU_ENDINGS = ("ние", "ния", "нию", "нием", "нии", "ость", "ости", "остью", "ешь", "ишь", "ая", "ое", "ее", "ие", "ия", "ой")
+# "ьо" inside a word is Ukrainian spelling (його, сьогодні, льон) where Russian writes ё/е;
+# Russian has it only in a few French loans (бульон).
+UK_INFIXES = ("ьо",)
 
 
 _MARKED = set("іїєґыэъё'")
@@ -120,8 +127,8 @@ def lexical_counts(text: str, skip_marked: bool = False) -> Counter[str]:
             counts["uk"] += 1
         elif w in RU_FUNCTION_WORDS:
             counts["ru"] += 1
-        elif len(w) >= 5:
-            if w.endswith(UK_ENDINGS):
+        elif len(w) >= 4:
+            if w.endswith(UK_ENDINGS) or any(i in w for i in UK_INFIXES):
                 counts["uk"] += 1
             elif w.endswith(RU_ENDINGS):
                 counts["ru"] += 1
