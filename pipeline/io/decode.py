@@ -43,7 +43,10 @@ _RARE_LETTER = math.log(0.0001)  # a Cyrillic letter of another language (ў, ђ
 _SYMBOL = math.log(0.00001)  # box drawing, currency signs, ...: never inside real text
 _CASE_FLIP = math.log(0.001)  # "пРИВЕТ": lower then upper inside one word
 _MIXED_WORD = math.log(0.0001)
-_UPPER = math.log(0.2)  # capitals are the exception in running text  # Latin and Cyrillic letters in one word
+_UPPER = math.log(0.5)  # capitals are the exception in running text
+_ODD_CLUSTER = math.log(0.02)
+_VOWELS = "аеёиіїоуыэюяє"
+_ODD_RUN = re.compile(rf"[{_VOWELS}]{{3,}}|[бвгґджзйклмнпрстфхцчшщ]{{4,}}")  # Latin and Cyrillic letters in one word
 # Non-ASCII punctuation real Cyrillic text uses.
 _PUNCT = set("«»—–“”„‘’…№•·\u00a0§°©®™ʼ")
 _SCORE_CHARS = 200_000
@@ -181,6 +184,9 @@ def plausibility(text: str) -> tuple[float, bool]:
         if _case_flip(w):
             total += _CASE_FLIP
             bad += 1
+        # Syllables: real words rarely stack 3 vowels or 4 consonants; letters from the
+        # wrong code page land anywhere and do.
+        total += _ODD_CLUSTER * len(_ODD_RUN.findall(w.lower()))
         for c in w:
             if c.isascii():
                 continue

@@ -76,12 +76,7 @@ def html_blocks(text: str, path: str | Path, config: ReadConfig) -> tuple[list[B
     )
     lines = visible_lines(tree)
     if doc is None or doc.body is None or not len(doc.body):
-        shown = "; ".join(lines[:5])
-        raise InputError(
-            path,
-            "has no main text that could be extracted from the HTML" + (f" (page text starts: {shown})" if shown else ""),
-            kind="boilerplate",
-        )
+        _no_main_text(path, lines)
     meta: dict[str, Any] = {}
     for key in ("author", "date", "sitename", "url", "description"):
         value = getattr(doc, key, None)
@@ -90,11 +85,14 @@ def html_blocks(text: str, path: str | Path, config: ReadConfig) -> tuple[list[B
     if doc.categories:
         meta["categories"] = list(doc.categories)
 
-    blocks = _main_blocks(doc.body, doc.title)
+    links = {_key(a.text_content()) for a in tree.iter("a") if not _in_running_text(a)} - {""}
+    blocks = [b for b in _main_blocks(doc.body, doc.title) if not _only_links(_key(b.text), links)]
     if doc.title and not any(b.kind == "title" for b in blocks):
         blocks.insert(0, Block(kind="title", text=doc.title))
     captions = [_norm(el.text_content()) for el in tree.iter("figcaption")]
     blocks.extend(Block(kind="caption", text=c) for c in captions if c)
+    if not any(b.kind in ("paragraph", "heading") for b in blocks):
+        _no_main_text(path, lines)
     for tag in _split_tags(doc.tags or []):
         blocks.append(Block(kind="tag", text=tag, is_tag=True))
 
@@ -107,6 +105,15 @@ def html_blocks(text: str, path: str | Path, config: ReadConfig) -> tuple[list[B
             blocks.append(Block(kind="dropped", text=line))
             kept.add(k)
     return blocks, meta
+
+
+def _no_main_text(path, lines: list[str]) -> None:
+    shown = "; ".join(lines[:5])
+    raise InputError(
+        path,
+        "has no main text that could be extracted from the HTML" + (f" (page text starts: {shown})" if shown else ""),
+        kind="boilerplate",
+    )
 
 
 def _main_blocks(body, title: str | None) -> list[Block]:
@@ -186,6 +193,22 @@ def _in_running_text(el) -> bool:
     if (parent.text or "").strip():
         return True
     return any((child.tail or "").strip() for child in parent)
+
+
+def _only_links(text: str, links: set[str]) -> bool:
+    """A block that is nothing but menu links one after another ("Home Search")."""
+    if not text or not links:
+        return False
+    rest = text
+    ordered = sorted(links, key=len, reverse=True)
+    while rest:
+        for link in ordered:
+            if rest.startswith(link):
+                rest = rest[len(link) :].lstrip()
+                break
+        else:
+            return False
+    return True
 
 
 def _split_tags(tags: list[str]) -> list[str]:

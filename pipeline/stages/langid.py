@@ -210,11 +210,15 @@ class LanguageIdentifier:
         def close() -> None:
             if run_start is None:
                 return
-            piece = text[run_start:run_end]
+            end = run_end
+            # A sentence's full stop is not part of the name ("iPhone."), an abbreviation's is ("U.S.").
+            if text[run_start:end].endswith(".") and "." not in text[run_start : end - 1]:
+                end -= 1
+            piece = text[run_start:end]
             if sum(1 for c in piece if c.isalpha()) >= self.config.span_min_letters:
                 found = self.detect(piece)
                 if found.lang not in (UNDETERMINED, lang):
-                    out.append(Span(run_start, run_end, found.lang, found.script))
+                    out.append(Span(run_start, end, found.lang, found.script))
 
         for match in self._RUN.finditer(text):
             word_script = script_of(match.group(), dominance=0.5)
