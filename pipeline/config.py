@@ -54,6 +54,24 @@ class ReadConfig(Section):
     lang_field: str = "lang"
     # Larger files are refused with a clear error rather than read into memory.
     max_bytes: int = Field(50_000_000, gt=0)
+    # Code pages tried, in this order of preference on ties, when a file is not UTF-8/16;
+    # the one whose text reads most plausibly wins, none plausible is an error.
+    legacy_encodings: list[str] = Field(default_factory=lambda: ["cp1251", "koi8_u", "koi8_r"])
+    # HTML main-text extraction (trafilatura): balanced | precision (less chrome) | recall (more text).
+    html_focus: Literal["balanced", "precision", "recall"] = "balanced"
+    html_include_tables: bool = True
+
+    @field_validator("legacy_encodings")
+    @classmethod
+    def _known_codecs(cls, v: list[str]) -> list[str]:
+        import codecs
+
+        for name in v:
+            try:
+                codecs.lookup(name)
+            except LookupError:
+                raise ValueError(f"unknown encoding '{name}'") from None
+        return v
 
 
 class CleanConfig(Section):
@@ -62,47 +80,131 @@ class CleanConfig(Section):
         default_factory=lambda: [
             r"search",
             r"close this search box\.?",
-            r"(main )?menu",
+            r"close|закрити|закрыть",
+            r"(main |site )?menu|navigation",
             r"skip to (main )?content",
-            r"share( this( article)?)?( on \w+)?",
-            r"(facebook|twitter|x|telegram|whatsapp|email|print)",
-            r"(we use cookies|this (web)?site uses cookies).*",
-            r"accept( all)?( cookies)?",
-            r"(read more|continue reading|subscribe( now)?|sign in|log in)",
-            r"(пошук|меню|поділитися|читати також|читайте також)",
-            r"(поиск|меню|поделиться|читайте также)",
+            r"share( this( article| story| page)?)?( on \w+)?:?",
+            r"(facebook|twitter|x|telegram|whatsapp|viber|linkedin|email|e-mail|print|copy link)",
+            r"(we use cookies|this (web)?site uses cookies|ми використовуємо (файли )?cookie|мы используем (файлы )?cookie).*",
+            r"accept( all)?( cookies)?|прийняти( все)?|принять( все)?",
+            r"(read more|continue reading|subscribe( now| to our newsletter)?|sign in|log in|sign up|advertisement|back to top|comments?|loading\.*)",
+            r"(read also|see also|related( news| articles| stories)?|more on this|also read)\b.*",
+            r"(пошук|меню|поділитися|реклама|коментарі|підписатися|підписуйтесь\b.*|усі новини|всі новини|завантаження\.*)",
+            r"(читайте|дивіться|див\.) (також|більше)\b.*|також читайте\b.*|на цю тему\b.*",
+            r"(поиск|меню|поделиться|реклама|комментарии|подписаться|подписывайтесь\b.*|все новости|загрузка\.*)",
+            r"(читайте|смотрите) (также|еще|ещё)\b.*|по теме\b.*",
         ]
     )
-    # Prefix regexes for metadata lines kept out of the body.
+    # Prefix regexes (case-insensitive) for metadata lines kept out of the body. Lines longer
+    # than meta_max_chars are body text whatever they start with.
     caption_patterns: list[str] = Field(
-        default_factory=lambda: [r"(photo|image|picture|illustration|фото|світлина|ілюстрація)\s*:"]
+        default_factory=lambda: [
+            r"(photo|photos|image|picture|illustration|video|фото|світлина|ілюстрація|ілюстративне фото|відео|иллюстрация|видео)\s*:",
+            r"(фото|photo)\s+(ілюстративне|иллюстративное|illustrative)\b",
+        ]
     )
     credit_patterns: list[str] = Field(
-        default_factory=lambda: [r"(source|sources|джерело|джерела|источник)\s*:"]
+        default_factory=lambda: [
+            r"(source|sources|credit|credits|джерело|джерела|источник|источники)\s*:",
+            r"(за матеріалами|по материалам|with reporting by|additional reporting by)\s+\S",
+        ]
     )
     byline_patterns: list[str] = Field(
-        default_factory=lambda: [r"(by|author|автор|авторка)\s*[:\s]\s*\S+"]
+        default_factory=lambda: [
+            r"(author|authors|автор|авторка|автори|авторы|текст|text|written by)\s*:\s*\S",
+            # "By Jane Doe", "Автор Іван Петренко": the name must be capitalised.
+            r"(by|автор|авторка)\s+(?-i:[A-ZА-ЯІЇЄҐ][\w'’.-]+)(\s+(?-i:[A-ZА-ЯІЇЄҐ][\w'’.-]+)){0,3}(\s*(,|and|та|і|и)\s*.{0,60})?$",
+        ]
     )
+    # Whole-line regexes (case-insensitive) for publication dates and times.
+    date_patterns: list[str] = Field(
+        default_factory=lambda: [
+            r"((published|updated|posted|опубліковано|оновлено|опубликовано|обновлено|дата)\s*:?\s*)?"
+            r"(\d{1,2}:\d{2},?\s+)?"
+            r"(\d{1,2}[./]\d{1,2}[./]\d{2,4}|\d{4}-\d{2}-\d{2}([ t]\d{2}:\d{2}(:\d{2})?)?"
+            r"|\d{1,2}\s+(січня|лютого|березня|квітня|травня|червня|липня|серпня|вересня|жовтня|листопада|грудня"
+            r"|января|февраля|марта|апреля|мая|июня|июля|августа|сентября|октября|ноября|декабря"
+            r"|jan(uary)?|feb(ruary)?|mar(ch)?|apr(il)?|may|june?|july?|aug(ust)?|sept?(ember)?|oct(ober)?|nov(ember)?|dec(ember)?)\.?,?\s+\d{4}"
+            r"(\s*(р\.|року|г\.|года))?"
+            r"|(jan(uary)?|feb(ruary)?|mar(ch)?|apr(il)?|may|june?|july?|aug(ust)?|sept?(ember)?|oct(ober)?|nov(ember)?|dec(ember)?)\.?\s+\d{1,2},?\s+\d{4})"
+            r"(,?\s*(at\s+|о\s+|в\s+)?\d{1,2}:\d{2}(\s*[ap]\.?m\.?)?(\s*(utc|gmt|eet|eest|cet|msk|[+-]\d{2}:?\d{2}))?)?",
+            r"(today|yesterday|сьогодні|вчора|сегодня|вчера),?\s+\d{1,2}:\d{2}",
+        ]
+    )
+    # Prefix regexes for explicit tag lists ("Tags: war, Mali"): the rest of the line, split
+    # at commas, becomes tags.
+    tag_line_patterns: list[str] = Field(
+        default_factory=lambda: [r"(tags|topics|теги|теґи|мітки|теми|метки|темы|ключові слова|ключевые слова)\s*:\s*"]
+    )
+    meta_max_chars: int = Field(200, ge=10)
     # A tag is a short line written all in capitals (e.g. "НОВИНИ", "WORLD").
     tag_max_words: int = Field(3, ge=1)
     # A heading is a short line without final full stop followed by a paragraph.
     heading_max_words: int = Field(16, ge=1)
     heading_max_chars: int = Field(140, ge=1)
     title_max_chars: int = Field(250, ge=1)
+    # A block longer than this (one huge line) is kept whole but reported in warnings.
+    warn_block_chars: int = Field(100_000, ge=1000)
 
 
 class SegmentConfig(Section):
-    backend: str = "sentencex"
+    # Sentence splitter (registry.segmenters: razdel, sentencex, blingfire, pysbd, regex);
+    # razdel had the best boundary F1 on en/uk/ru in scripts/bench_segment.py (README).
+    backend: str = "razdel"
     # Sentences longer than this (characters) are split further at clause boundaries.
     max_chars: int = Field(1000, ge=50)
+    # Text is handed to the splitter in pieces of at most this many characters (cut at
+    # sentence punctuation), so one huge line costs linear time and bounded memory.
+    chunk_chars: int = Field(20_000, ge=1000)
+    # Abbreviations (lower-case, with their dot) after which a sentence never ends, e.g.
+    # titles before names and "м. Київ"; a split after them is undone.
+    no_break_after: list[str] = Field(
+        default_factory=lambda: [
+            "dr.", "mr.", "mrs.", "ms.", "prof.", "gen.", "sen.", "rep.", "gov.", "lt.", "col.", "sgt.",
+            "capt.", "mt.", "vs.", "e.g.", "i.e.", "approx.",
+            "м.", "с.", "смт.", "вул.", "просп.", "пл.", "обл.", "проф.", "акад.", "д-р.", "св.", "ім.",
+            "т.зв.", "ул.", "им.", "пос.", "т.е.", "т.к.", "т.н.", "зв.", "ч.", "е.",
+        ]
+    )
+    # Abbreviations that may end a sentence but usually do not: a split after them is undone
+    # when the next piece starts with a lower-case letter or a digit ("у 2024 р. відбулося").
+    break_if_capital_after: list[str] = Field(
+        default_factory=lambda: [
+            "р.", "рр.", "ст.", "г.", "гг.", "в.", "вв.", "тис.", "тыс.", "млн.", "млрд.", "грн.", "руб.",
+            "коп.", "др.", "пр.", "etc.", "inc.", "ltd.", "corp.", "co.", "jr.", "sr.", "a.m.", "p.m.", "no.",
+        ]
+    )
+    # A piece ending in a capital initial ("Т.", "J.") continues: a name follows.
+    join_after_initials: bool = True
 
 
 class LangIdConfig(Section):
     backend: str = "lingua"
     # Candidate languages (ISO 639-1); restricting them is what makes short text reliable.
     languages: list[str] = Field(default_factory=lambda: ["en", "uk", "ru"])
+    # A wider set that archives sometimes hold (e.g. [pl, de, fr, be, bg]): also candidates,
+    # but a text is given one of them only with at least extra_min_confidence, else the best
+    # of `languages` (short Ukrainian must not become Belarusian on a whim).
+    extra_languages: list[str] = Field(default_factory=list)
+    extra_min_confidence: float = Field(0.7, ge=0.0, le=1.0)
     # Below this confidence a block is "und".
     min_confidence: float = Field(0.0, ge=0.0, le=1.0)
+    # Evidence that overrules the statistics: letters only one candidate language has
+    # (і ї є ґ and the apostrophe -> uk; ы э ъ ё -> ru), then function words unique to
+    # Ukrainian or Russian for text too short to have such letters.
+    orthographic_evidence: bool = True
+    lexical_evidence: bool = True
+    # A segment of at most this many words that has no evidence of its own and a confidence
+    # below short_min_confidence takes its block's language.
+    short_words: int = Field(4, ge=0)
+    short_min_confidence: float = Field(0.9, ge=0.0, le=1.0)
+    # Spans of at least this many letters in another script or quoted in another language are
+    # recorded on the segment (Segment.spans) so translation can protect them.
+    span_min_letters: int = Field(2, ge=1)
+    # lingua's low-accuracy mode is faster but weaker on short text (see README numbers).
+    low_accuracy: bool = False
+    # Distinct texts whose detection is kept for repeats (tags, bylines, boilerplate).
+    cache_size: int = Field(50_000, ge=0)
 
     @field_validator("languages")
     @classmethod

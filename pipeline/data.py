@@ -18,7 +18,22 @@ UNDETERMINED = "und"
 TARGET_LANGS = ("en", "uk")
 
 # Keys of a segment record that are not language codes.
-_SEGMENT_EXTRA_KEYS = {"src", "para", "confidence", "script", "warnings"}
+_SEGMENT_EXTRA_KEYS = {"src", "para", "confidence", "script", "warnings", "spans"}
+
+
+@dataclass
+class Span:
+    """A stretch of a segment in another language than the segment's (a quoted English
+    phrase in Ukrainian text, a Latin-script name): `text[start:end]`, kept as is or
+    translated on its own, never mistranslated as part of the sentence."""
+
+    start: int
+    end: int
+    lang: str
+    script: str = "unknown"
+
+    def to_dict(self, text: str) -> dict[str, Any]:
+        return {"start": self.start, "end": self.end, "lang": self.lang, "script": self.script, "text": text[self.start : self.end]}
 
 
 @dataclass
@@ -31,6 +46,8 @@ class Segment:
     script: str = "unknown"
     translations: dict[str, str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    # Parts in another language (filled by detect); offsets into `text`.
+    spans: list[Span] = field(default_factory=list)
 
     def in_lang(self, lang: str) -> str | None:
         """The text in `lang`: the source when it is already in `lang`, else the translation."""
@@ -260,6 +277,8 @@ def _segment_record(seg: Segment, para: int) -> dict[str, Any]:
     rec["script"] = seg.script
     if seg.warnings:
         rec["warnings"] = list(seg.warnings)
+    if seg.spans:
+        rec["spans"] = [span.to_dict(seg.text) for span in seg.spans]
     return rec
 
 
@@ -273,6 +292,7 @@ def _segment_from_record(rec: dict[str, Any]) -> Segment:
         script=rec.get("script", "unknown"),
         translations={k: v for k, v in langs.items() if k != src},
         warnings=list(rec.get("warnings", [])),
+        spans=[Span(s["start"], s["end"], s["lang"], s.get("script", "unknown")) for s in rec.get("spans", [])],
     )
 
 

@@ -72,6 +72,10 @@ segmenters = Registry(
     "segmenter",
     {
         "sentencex": "pipeline.stages.segment:SentencexSegmenter",
+        "pysbd": "pipeline.stages.segment:PysbdSegmenter",
+        "razdel": "pipeline.stages.segment:RazdelSegmenter",
+        "blingfire": "pipeline.stages.segment:BlingfireSegmenter",
+        "regex": "pipeline.stages.segment:RegexSegmenter",
     },
 )
 

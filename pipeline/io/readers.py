@@ -14,15 +14,11 @@ from pathlib import Path
 from ..config import ReadConfig
 from ..data import Article, Block, Source
 from ..errors import InputError
+from .decode import decode_bytes
+from .html import decode_html, html_blocks
 
 TEXT_SUFFIXES = {".txt": "txt", ".text": "txt", ".md": "md", ".markdown": "md"}
-# Code pages news archives in Ukrainian and Russian really have.
-LEGACY_ENCODINGS = ["cp1251", "koi8_u", "koi8_r"]
-_BOMS = [
-    (b"\xef\xbb\xbf", "utf-8-sig"),
-    (b"\xff\xfe", "utf-16"),
-    (b"\xfe\xff", "utf-16"),
-]
+HTML_SUFFIXES = {".html": "html", ".htm": "html", ".xhtml": "html"}
 
 
 def article_id(path: Path, content: bytes) -> str:
@@ -32,44 +28,8 @@ def article_id(path: Path, content: bytes) -> str:
     return f"{stem}-{digest}"
 
 
-def decode_bytes(data: bytes, path: Path) -> tuple[str, str]:
-    """Bytes -> (text, encoding), or InputError naming the file and the problem."""
-    if not data.strip():
-        raise InputError(path, "file is empty", kind="empty")
-    for bom, encoding in _BOMS:
-        if data.startswith(bom):
-            try:
-                return data.decode(encoding), encoding
-            except UnicodeDecodeError as exc:
-                raise InputError(path, f"starts with a {encoding} byte-order mark but is not valid {encoding} ({exc.reason} at byte {exc.start})", kind="encoding") from None
-    if _looks_binary(data):
-        raise InputError(path, "looks like a binary file, not text (NUL or control bytes)", kind="binary")
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    from charset_normalizer import from_bytes
-
-    best = from_bytes(data, cp_isolation=LEGACY_ENCODINGS).best()
-    if best is None:
-        raise InputError(
-            path,
-            "is not valid UTF-8 and does not decode as " + ", ".join(LEGACY_ENCODINGS),
-            kind="encoding",
-        )
-    return str(best), best.encoding
-
-
-def _looks_binary(data: bytes) -> bool:
-    sample = data[:8192]
-    if b"\x00" in sample:
-        return True
-    control = sum(1 for b in sample if b < 32 and b not in (9, 10, 12, 13, 27))
-    return control > len(sample) * 0.05
-
-
 def read_text_file(path: Path, config: ReadConfig) -> list[Article]:
-    """A .txt or .md file: one article."""
+    """A .txt, .md or .html file: one article."""
     path = Path(path)
     if not path.exists():
         raise InputError(path, "no such file", kind="missing")
@@ -79,15 +39,28 @@ def read_text_file(path: Path, config: ReadConfig) -> list[Article]:
     if size > config.max_bytes:
         raise InputError(path, f"is {size:,} bytes, over read.max_bytes={config.max_bytes:,}", kind="too_large")
     data = path.read_bytes()
-    text, encoding = decode_bytes(data, path)
-    fmt = TEXT_SUFFIXES.get(path.suffix.lower(), "txt")
+    suffix = path.suffix.lower()
+    fmt = HTML_SUFFIXES.get(suffix) or TEXT_SUFFIXES.get(suffix, "txt")
+    legacy = list(config.legacy_encodings)
+    if fmt == "html":
+        text, encoding = decode_html(data, path, legacy)
+    else:
+        text, encoding = decode_bytes(data, path, legacy)
+    text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     article = Article(
         id=article_id(path, data),
         source=Source(path=str(path), format=fmt, encoding=encoding),
-        raw=text.replace("\r\n", "\n").replace("\r", "\n"),
+        raw=text,
     )
     if fmt == "md":
-        article.blocks = markdown_blocks(article.raw or "")
+        article.blocks = markdown_blocks(text)
+    elif fmt == "html":
+        article.blocks, page_meta = html_blocks(text, path, config)
+        article.raw = None  # the blocks are the article; the markup is not needed later
+        url = page_meta.pop("url", None)
+        if url:
+            article.source.url = url
+        article.metadata.update(page_meta)
     return [article]
 
 
@@ -132,8 +105,8 @@ def read_path(path: str | Path, config: ReadConfig) -> list[Article]:
     """Dispatch on the file suffix."""
     path = Path(path)
     suffix = path.suffix.lower()
-    if suffix in TEXT_SUFFIXES or suffix == "":
+    if suffix in TEXT_SUFFIXES or suffix in HTML_SUFFIXES or suffix == "":
         return read_text_file(path, config)
     if not path.exists():
         raise InputError(path, "no such file", kind="missing")
-    raise InputError(path, f"unsupported file type '{suffix}' (supported: {', '.join(sorted(TEXT_SUFFIXES))})", kind="unsupported")
+    raise InputError(path, f"unsupported file type '{suffix}' (supported: {', '.join(sorted({**TEXT_SUFFIXES, **HTML_SUFFIXES}))})", kind="unsupported")

@@ -27,20 +27,36 @@ class CleanRules:
         self.caption = [re.compile(rf"^(?:{p})", re.IGNORECASE) for p in config.caption_patterns]
         self.credit = [re.compile(rf"^(?:{p})", re.IGNORECASE) for p in config.credit_patterns]
         self.byline = [re.compile(rf"^(?:{p})", re.IGNORECASE) for p in config.byline_patterns]
+        self.date = [re.compile(rf"^(?:{p})$", re.IGNORECASE) for p in config.date_patterns]
+        self.tag_line = [re.compile(rf"^(?:{p})", re.IGNORECASE) for p in config.tag_line_patterns]
 
     def kind_of(self, text: str) -> str | None:
-        """'chrome' | 'caption' | 'credit' | 'byline' | 'tag', or None for content."""
+        """'chrome' | 'caption' | 'credit' | 'byline' | 'date' | 'tags' | 'tag', or None
+        for content. Metadata kinds apply only to lines short enough to be metadata."""
         if any(p.match(text) for p in self.chrome):
             return "chrome"
-        if any(p.match(text) for p in self.caption):
-            return "caption"
-        if any(p.match(text) for p in self.credit):
-            return "credit"
-        if len(text) < 80 and any(p.match(text) for p in self.byline):
-            return "byline"
+        if len(text) <= self.config.meta_max_chars:
+            for kind, patterns in (
+                ("caption", self.caption),
+                ("credit", self.credit),
+                ("date", self.date),
+                ("byline", self.byline),
+                ("tags", self.tag_line),
+            ):
+                if any(p.match(text) for p in patterns):
+                    return kind
         if self.is_tag(text):
             return "tag"
         return None
+
+    def tags_in_line(self, text: str) -> list[str]:
+        """'Tags: war, Mali' -> ['war', 'Mali']."""
+        for pattern in self.tag_line:
+            match = pattern.match(text)
+            if match:
+                rest = text[match.end() :]
+                return [t.strip(" .#") for t in re.split(r"\s*[,;|·•]\s*", rest) if t.strip(" .#")]
+        return []
 
     def is_tag(self, text: str) -> bool:
         """A short line written in capitals only: a rubric/category tag ("НОВИНИ", "WORLD")."""
@@ -89,6 +105,9 @@ def normalize_text(text: str) -> str:
     return re.sub(r"[ \t]+", " ", text).strip()
 
 
+_META_KINDS = ("caption", "credit", "byline", "date")
+
+
 class CleanStage(ArticleStage):
     name = "clean"
 
@@ -102,36 +121,62 @@ class CleanStage(ArticleStage):
         else:
             candidates = [Block(kind="paragraph", text=normalize_text(t)) for t in split_blocks(article.raw or "")]
         candidates = [b for b in candidates if b.text]
+        where = article.source.path or article.id
 
-        removed: list[str] = []
-        meta: dict[str, list[str]] = {"caption": [], "credit": [], "byline": []}
+        removed: list[str] = list(article.metadata.get("removed", []))
+        meta: dict[str, list[str]] = {kind: [] for kind in _META_KINDS}
+        tags: list[str] = []
         content: list[Block] = []
         for block in candidates:
-            kind = self.rules.kind_of(block.text) if block.kind in ("paragraph", "heading") else None
+            kind = block.kind if block.kind in (*_META_KINDS, "tag") else None
+            if block.kind in ("paragraph", "heading", "dropped"):
+                kind = self.rules.kind_of(block.text)
+                # Lines the HTML extractor left out: metadata is kept, the rest listed as
+                # removed; an all-caps menu item there is not an article tag.
+                if block.kind == "dropped" and kind in (None, "tag"):
+                    kind = "chrome"
             if kind == "chrome":
                 removed.append(block.text)
             elif kind in meta:
                 meta[kind].append(block.text)
             elif kind == "tag":
-                article.tags.append(Block(kind="tag", text=block.text, is_tag=True))
+                tags.append(block.text)
+            elif kind == "tags":
+                tags.extend(self.rules.tags_in_line(block.text))
             else:
                 content.append(block)
 
         if not content:
             raise InputError(
-                article.source.path or article.id,
+                where,
                 "has no article text after removing site chrome"
                 + (f" (removed: {', '.join(removed[:5])})" if removed else ""),
                 kind="boilerplate",
             )
+        for block in content:
+            if len(block.text) > self.config.clean.warn_block_chars:
+                article.warn(
+                    f"{where}: a {block.kind} of {len(block.text):,} characters with no line breaks; "
+                    "kept whole and split into sentence-sized pieces"
+                )
 
         article.title, body = self._title(content)
         article.sections = self._sections(body)
+        seen_tags: set[str] = set()
+        article.tags = []
+        for tag in tags:
+            if tag.casefold() not in seen_tags:
+                seen_tags.add(tag.casefold())
+                article.tags.append(Block(kind="tag", text=tag, is_tag=True))
         for key, values in meta.items():
-            if values:
+            values = list(dict.fromkeys(values))
+            if not values:
+                continue
+            # A value the reader already found (HTML <meta>) stays; lines add to the list.
+            if key not in article.metadata:
                 article.metadata[key] = "\n".join(values)
-                if len(values) > 1:
-                    article.metadata[f"{key}s"] = values
+            if len(values) > 1 or article.metadata[key] != values[0]:
+                article.metadata[f"{key}s"] = values
         article.metadata["removed"] = removed
         article.raw = None  # consumed; keeps batches small
         article.blocks = []
@@ -142,8 +187,11 @@ class CleanStage(ArticleStage):
         first = blocks[0]
         if first.kind == "title":
             return Block(kind="title", text=first.text), blocks[1:]
-        hinted = any(b.kind == "title" for b in blocks)
-        if not hinted and len(blocks) > 1 and len(first.text) <= self.config.clean.title_max_chars and not _FINAL_STOP.search(first.text):
+        hinted = [i for i, b in enumerate(blocks) if b.kind == "title"]
+        if hinted:
+            i = hinted[0]
+            return Block(kind="title", text=blocks[i].text), blocks[:i] + blocks[i + 1 :]
+        if len(blocks) > 1 and len(first.text) <= self.config.clean.title_max_chars and not _FINAL_STOP.search(first.text):
             return Block(kind="title", text=first.text), blocks[1:]
         return None, blocks
 

@@ -62,3 +62,48 @@ def test_heading_needs_following_paragraph(clean):
     # The last short line is not followed by a paragraph: it stays body text.
     assert len(art.sections) == 1
     assert art.sections[0].paragraphs[-1].text == "Closing words without stop"
+
+
+FIXTURES = __import__("pathlib").Path(__file__).resolve().parent.parent / "fixtures"
+
+
+def test_ukrainian_page_metadata_rubric_and_related_links(clean):
+    art = make_article((FIXTURES / "uk-news.txt").read_text(encoding="utf-8"))
+    clean.process(art)
+    assert art.title.text == "Уряд ухвалив програму відновлення енергетики до зими"
+    assert [s.heading.text if s.heading else None for s in art.sections] == [None, "Що передбачає програма", "Скільки це коштуватиме"]
+    assert art.metadata["date"] == "24 листопада 2026, 14:05"
+    assert art.metadata["byline"] == "Автор: Олена Коваленко"
+    assert art.metadata["caption"] == "Фото: Укрінформ"
+    assert art.metadata["credit"] == "Джерело: Укрінформ"
+    assert [t.text for t in art.tags] == ["ПОЛІТИКА", "енергетика", "уряд", "зима"]
+    assert "Читайте також: Як підготуватися до відключень світла взимку" in art.metadata["removed"]
+    assert {"Пошук", "Меню"} <= set(art.metadata["removed"])
+    body = " ".join(b.text for b in art.body_blocks())
+    assert "Читайте також" not in body and "Фото" not in body and "Автор" not in body
+
+
+def test_russian_page(clean):
+    art = make_article((FIXTURES / "ru-news.txt").read_text(encoding="utf-8"))
+    clean.process(art)
+    assert art.title.text == "Правительство утвердило программу восстановления энергетики"
+    assert art.metadata["date"] == "12 августа 2024 г., 10:00"
+    assert art.metadata["byline"] == "Автор: Иван Петров"
+    assert art.metadata["credit"] == "Источник: ТАСС"
+    assert "Читайте также: Как подготовиться к отключениям света зимой" in art.metadata["removed"]
+    assert len(art.sections) == 2
+
+
+def test_a_long_paragraph_starting_like_metadata_stays_body(clean):
+    long = "Source: " + "officials said the talks would resume next week in Geneva. " * 10
+    art = make_article(f"Title here\n\n{long.strip()}\n\nMore text follows here.")
+    clean.process(art)
+    assert "credit" not in art.metadata and art.sections[0].paragraphs[0].text.startswith("Source:")
+
+
+def test_one_huge_line_is_kept_with_a_warning(clean):
+    line = "Слово за словом іде розповідь без кінця, " * 3000
+    art = make_article(line.strip(), id="huge")
+    clean.process(art)
+    assert sum(len(p.text) for p in art.body_blocks()) == len(line.strip())
+    assert any("huge.txt" in w and "no line breaks" in w for w in art.warnings)

@@ -1,0 +1,229 @@
+"""HTML pages -> blocks with kind hints and page metadata, offline.
+
+trafilatura finds the main text (keeping headings, lists, quotes, tables) and the page
+metadata it offers (title, author, date, categories, tags, site, url). Two things it
+drops are put back here: photo captions (`<figcaption>`), which become caption blocks,
+and every other visible line it left out, which becomes a `dropped` block so the clean
+stage can keep bylines/dates found there as metadata and list the rest in
+`metadata.removed` (nothing vanishes unseen).
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from pathlib import Path
+from typing import Any
+
+from ..config import ReadConfig
+from ..data import Block
+from ..errors import InputError
+from .decode import decode_bytes
+
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
+_XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
+
+# Elements whose text is never shown.
+_INVISIBLE = {"script", "style", "noscript", "template", "head", "title", "meta", "link", "svg", "iframe"}
+# Elements that start a new visible line: blocks, plus inline controls and links, which
+# in menus, share bars and tag lists are separate items.
+_LINE_BREAKERS = {
+    "p", "div", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "header", "footer", "nav",
+    "section", "article", "aside", "main", "form", "figure", "figcaption", "blockquote", "pre",
+    "table", "tr", "td", "th", "dl", "dt", "dd", "button", "label", "option", "select", "summary",
+    "details", "br", "hr", "address", "body", "html", "caption", "dialog", "menu",
+}
+# Line breakers only when they stand alone (menus, share bars), not inside a sentence.
+_INLINE_ITEMS = {"a", "button", "label", "span", "time"}
+# Shorter dropped lines must match a kept block exactly to count as kept ("News" in a menu
+# is not kept just because the body says "news").
+_MIN_SUBSTRING_MATCH = 40
+
+
+def decode_html(data: bytes, path: str | Path, legacy: list[str]) -> tuple[str, str]:
+    """The page's declared charset when it decodes cleanly, else detection as for text."""
+    match = _META_CHARSET.search(data[:4096])
+    if match:
+        try:
+            name = codecs.lookup(match.group(1).decode("ascii")).name
+            return data.decode(name), name
+        except (LookupError, UnicodeDecodeError):
+            pass  # a wrong declaration is common on old pages: detect instead
+    return decode_bytes(data, path, legacy)
+
+
+def html_blocks(text: str, path: str | Path, config: ReadConfig) -> tuple[list[Block], dict[str, Any]]:
+    """Page text -> (blocks with kind hints, page metadata)."""
+    import trafilatura
+    from lxml import html as lxml_html
+
+    text = _XML_DECL.sub("", text, count=1)
+    try:
+        tree = lxml_html.fromstring(text)
+    except Exception as exc:  # lxml raises several types for broken markup
+        raise InputError(path, f"cannot be parsed as HTML ({type(exc).__name__}: {exc})", kind="html") from None
+    doc = trafilatura.bare_extraction(
+        text,
+        include_comments=False,
+        include_tables=config.html_include_tables,
+        include_images=False,
+        include_formatting=False,
+        include_links=False,
+        with_metadata=True,
+        favor_precision=config.html_focus == "precision",
+        favor_recall=config.html_focus == "recall",
+        deduplicate=False,
+    )
+    lines = visible_lines(tree)
+    if doc is None or doc.body is None or not len(doc.body):
+        _no_main_text(path, lines)
+    meta: dict[str, Any] = {}
+    for key in ("author", "date", "sitename", "url", "description"):
+        value = getattr(doc, key, None)
+        if value:
+            meta[key] = value
+    if doc.categories:
+        meta["categories"] = list(doc.categories)
+
+    links = {_key(a.text_content()) for a in tree.iter("a") if not _in_running_text(a)} - {""}
+    blocks = [b for b in _main_blocks(doc.body, doc.title) if not _only_links(_key(b.text), links)]
+    if doc.title and not any(b.kind == "title" for b in blocks):
+        blocks.insert(0, Block(kind="title", text=doc.title))
+    captions = [_norm(el.text_content()) for el in tree.iter("figcaption")]
+    blocks.extend(Block(kind="caption", text=c) for c in captions if c)
+    if not any(b.kind in ("paragraph", "heading") for b in blocks):
+        _no_main_text(path, lines)
+    for tag in _split_tags(doc.tags or []):
+        blocks.append(Block(kind="tag", text=tag, is_tag=True))
+
+    # Everything the page showed that is now in no block: listed, never silently lost.
+    kept = {_key(b.text) for b in blocks}
+    kept_text = _key(" ".join(b.text for b in blocks))
+    for line in lines:
+        k = _key(line)
+        if k and k not in kept and not (len(k) >= _MIN_SUBSTRING_MATCH and k in kept_text):
+            blocks.append(Block(kind="dropped", text=line))
+            kept.add(k)
+    return blocks, meta
+
+
+def _no_main_text(path, lines: list[str]) -> None:
+    shown = "; ".join(lines[:5])
+    raise InputError(
+        path,
+        "has no main text that could be extracted from the HTML" + (f" (page text starts: {shown})" if shown else ""),
+        kind="boilerplate",
+    )
+
+
+def _main_blocks(body, title: str | None) -> list[Block]:
+    blocks: list[Block] = []
+    seen_title = False
+    for el in body.iter():
+        tag = el.tag if isinstance(el.tag, str) else ""
+        if tag == "head":
+            text = _norm(el.text_content() if hasattr(el, "text_content") else "".join(el.itertext()))
+            if not text:
+                continue
+            is_title = not seen_title and (el.get("rend") == "h1" or (title and _key(text) == _key(title)))
+            seen_title = seen_title or is_title
+            blocks.append(Block(kind="title" if is_title else "heading", text=text))
+        elif tag in ("p", "item", "quote", "row"):
+            if tag == "p" and _inside(el, ("item", "quote", "cell")):
+                continue
+            sep = " | " if tag == "row" else " "
+            parts = [_norm(t) for t in (el.itertext() if tag != "row" else (" ".join(c.itertext()) for c in el))]
+            text = _norm(sep.join(p for p in parts if p))
+            if text:
+                blocks.append(Block(kind="paragraph", text=text))
+    return blocks
+
+
+def _inside(el, tags: tuple[str, ...]) -> bool:
+    parent = el.getparent()
+    while parent is not None:
+        if parent.tag in tags:
+            return True
+        parent = parent.getparent()
+    return False
+
+
+def visible_lines(tree) -> list[str]:
+    """The page's visible text, one entry per block/link/control, in document order."""
+    lines: list[str] = []
+    current: list[str] = []
+
+    def flush() -> None:
+        text = _norm(" ".join(current))
+        current.clear()
+        if text:
+            lines.append(text)
+
+    def walk(el) -> None:
+        tag = el.tag.lower() if isinstance(el.tag, str) else ""
+        if not tag or tag in _INVISIBLE:
+            if el.tail:
+                current.append(el.tail)
+            return
+        if tag in _INLINE_ITEMS:
+            breaks = not _in_running_text(el)
+        else:
+            breaks = tag in _LINE_BREAKERS
+        if breaks:
+            flush()
+        if el.text:
+            current.append(el.text)
+        for child in el:
+            walk(child)
+        if breaks:
+            flush()
+        if el.tail:
+            current.append(el.tail)
+
+    walk(tree)
+    flush()
+    return lines
+
+
+def _in_running_text(el) -> bool:
+    """A link inside a sentence ("said <a>the ministry</a> on Monday") is part of that line."""
+    parent = el.getparent()
+    if parent is None:
+        return False
+    if (parent.text or "").strip():
+        return True
+    return any((child.tail or "").strip() for child in parent)
+
+
+def _only_links(text: str, links: set[str]) -> bool:
+    """A block that is nothing but menu links one after another ("Home Search")."""
+    if not text or not links:
+        return False
+    rest = text
+    ordered = sorted(links, key=len, reverse=True)
+    while rest:
+        for link in ordered:
+            if rest.startswith(link):
+                rest = rest[len(link) :].lstrip()
+                break
+        else:
+            return False
+    return True
+
+
+def _split_tags(tags: list[str]) -> list[str]:
+    out: list[str] = []
+    for tag in tags:
+        for part in re.split(r"\s*[,;]\s*", tag):
+            part = _norm(part)
+            if part and part not in out:
+                out.append(part)
+    return out
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"\s+", " ", text.replace("\u00a0", " ")).strip()
+
+
+def _key(text: str) -> str:
+    return _norm(text).casefold()

@@ -1,0 +1,135 @@
+"""Evidence no statistical model should overrule: which letters a language's alphabet has,
+and, for Ukrainian vs Russian, function words and endings only one of the two uses.
+
+Written from the languages' standard orthography and grammar, not learnt from any corpus:
+the word lists are the closed-class words (pronouns, conjunctions, particles, prepositions,
+forms of "to be") that differ between the two standard languages; words both languages
+write the same way ("на", "по", "та" - Russian "that", "тому" - Russian "to that") are
+left out on purpose.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+# Lower-case alphabets of the Cyrillic-script languages a config may name. The apostrophe
+# is a letter of Ukrainian and Belarusian (м'ясо, п'ять) where Russian writes ъ.
+CYRILLIC_ALPHABETS: dict[str, str] = {
+    "ru": "абвгдеёжзийклмнопрстуфхцчшщъыьэюя",
+    "uk": "абвгґдеєжзиіїйклмнопрстуфхцчшщьюя'",
+    "be": "абвгдеёжзійклмнопрстуўфхцчшыьэюя'",
+    "bg": "абвгдежзийклмнопрстуфхцчшщъьюя",
+    "mk": "абвгдѓежзѕијклљмнњопрстќуфхцчџш",
+    "sr": "абвгдђежзијклљмнњопрстћуфхцчџш",
+    "kk": "аәбвгғдеёжзийкқлмнңоөпрстуұүфхһцчшщъыіьэюя",
+}
+# The script each supported language is written in (lingua's languages; default Latin).
+_SCRIPT_BY_LANG = {
+    **{lang: "Cyrillic" for lang in ("ru", "uk", "be", "bg", "mk", "sr", "kk", "mn", "tg", "ky")},
+    "el": "Greek", "he": "Hebrew", "ar": "Arabic", "fa": "Arabic", "ur": "Arabic", "hy": "Armenian",
+    "ka": "Georgian", "hi": "Devanagari", "mr": "Devanagari", "ko": "Hangul", "th": "Thai",
+    "zh": "Han", "ja": "Kana",
+}
+
+_APOSTROPHES = "'’ʼ`"
+_WORD = re.compile(r"[^\W\d_]+(?:['’ʼ`][^\W\d_]+)*")
+
+
+def script_of_lang(lang: str) -> str:
+    return _SCRIPT_BY_LANG.get(lang, "Latin")
+
+
+def words(text: str) -> list[str]:
+    """Lower-cased words; apostrophes inside a word normalised to "'"."""
+    out = []
+    for match in _WORD.finditer(text.lower()):
+        w = match.group()
+        for a in _APOSTROPHES[1:]:
+            w = w.replace(a, "'")
+        out.append(w)
+    return out
+
+
+def marker_letters(candidates: list[str]) -> dict[str, set[str]]:
+    """For each Cyrillic candidate, the letters no other Cyrillic candidate has."""
+    cyr = [c for c in candidates if c in CYRILLIC_ALPHABETS]
+    out = {}
+    for lang in cyr:
+        others = set().union(*(set(CYRILLIC_ALPHABETS[o]) for o in cyr if o != lang)) if len(cyr) > 1 else set()
+        out[lang] = set(CYRILLIC_ALPHABETS[lang]) - others
+    return out
+
+
+def orthographic_counts(text: str, candidates: list[str]) -> Counter[str]:
+    """How many words carry a letter only that candidate's alphabet has."""
+    markers = marker_letters(candidates)
+    counts: Counter[str] = Counter()
+    for w in words(text):
+        # An apostrophe counts only between Cyrillic letters (not in "O'Brien").
+        letters = set(w)
+        if "'" in letters and not re.search(r"[а-яёіїєґў]'[а-яёіїєґў]", w):
+            letters.discard("'")
+        for lang, marks in markers.items():
+            if letters & marks:
+                counts[lang] += 1
+    return counts
+
+
+UK_FUNCTION_WORDS = frozenset(
+    """
+    і й що щоб це цей ця ці цього цьому цим цих цієї цій як який яка яке які якого якому
+    якої якій яку яким якими яких якщо але або чи бо адже проте однак хоча коли де хто чому
+    він вона воно вони його її їх йому їй неї нього ми ви ти мене мені тобі собі мій моє мої
+    свій своє свої свого своїх був була було були буде будуть бути є можна треба потрібно
+    зараз тепер тоді потім завжди ніколи нічого нема немає вже ще лише тільки навіть також
+    дуже трохи зовсім майже багато після між біля серед щодо від з із зі крім замість окрім
+    попри крізь поки доки нині наразі ось нехай хай ані би сьогодні вчора завтра рік року
+    році років дякую щось хтось десь якось мабуть звісно досить отже втім аби наче немов
+    """.split()
+)
+RU_FUNCTION_WORDS = frozenset(
+    """
+    и что чтобы чтоб это этот эта эти этого этом этой как какой какая какое какие который
+    которая которое которые которых если но или ли когда тогда потом где кто почему зачем
+    он она оно они его ее её их ему ей него нее неё нем мы вы ты меня мне тебя себя мой моё
+    мои свой своя своё свои своего своих был была было были будет будут быть есть нет да
+    сейчас теперь всегда никогда ничего здесь уже ещё еще только даже также тоже очень почти
+    вообще конечно после между около среди из от к ко со во с лишь хотя пусть ведь вот
+    такой такая такое такие ни бы сегодня вчера завтра год года году лет спасибо пожалуйста
+    хорошо чего чему чем тем всё всех всем
+    """.split()
+)
+# Endings of inflected words (at least 4 letters) that only one of the two has: Ukrainian
+# verbal nouns in -ння/-ття; Russian -ние/-ния, -ость, 2nd person -ешь/-ишь (Ukrainian
+# never writes ь after ш).
+# Russian long-form adjective endings -ая/-ое/-ее/-ие/-ой (новая, новое, синее, другие,
+# большой) where Ukrainian has short forms (нова, нове, сині, другі, великий); -ия where
+# Ukrainian writes -ія.
+UK_ENDINGS = ("ння", "ннях", "нням", "ття", "ттям")
+RU_ENDINGS = ("ние", "ния", "нию", "нием", "нии", "ость", "ости", "остью", "ешь", "ишь", "ая", "ое", "ее", "ие", "ия", "ой")
+# "ьо" inside a word is Ukrainian spelling (його, сьогодні, льон) where Russian writes ё/е;
+# Russian has it only in a few French loans (бульон).
+UK_INFIXES = ("ьо",)
+
+
+_MARKED = set("іїєґыэъё'")
+
+
+def lexical_counts(text: str, skip_marked: bool = False) -> Counter[str]:
+    """Function words and endings unique to Ukrainian ('uk') or Russian ('ru'); with
+    `skip_marked`, words already counted as orthographic evidence are not counted again."""
+    counts: Counter[str] = Counter()
+    for w in words(text):
+        if skip_marked and _MARKED & set(w):
+            continue
+        if w in UK_FUNCTION_WORDS:
+            counts["uk"] += 1
+        elif w in RU_FUNCTION_WORDS:
+            counts["ru"] += 1
+        elif len(w) >= 4:
+            if w.endswith(UK_ENDINGS) or any(i in w for i in UK_INFIXES):
+                counts["uk"] += 1
+            elif w.endswith(RU_ENDINGS):
+                counts["ru"] += 1
+    return counts

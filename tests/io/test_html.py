@@ -1,0 +1,96 @@
+import codecs
+
+import pytest
+
+from pipeline.config import load_config
+from pipeline.context import Context
+from pipeline.errors import InputError
+from pipeline.io.readers import read_path
+from pipeline.stages.clean import CleanStage
+
+from ..conftest import REPO
+
+FIXTURES = REPO / "tests" / "fixtures"
+HTML = FIXTURES / "mali-rebels-en.html"
+
+
+@pytest.fixture(scope="module")
+def config():
+    return load_config(None)
+
+
+def _clean(path, config):
+    article = read_path(path, config.read)[0]
+    CleanStage(Context(config))([article])
+    assert article.ok, article.error
+    return article
+
+
+def _structure(article):
+    return {
+        "title": article.title.text,
+        "sections": [(s.heading.text if s.heading else None, [p.text for p in s.paragraphs]) for s in article.sections],
+        "caption": article.metadata.get("caption"),
+        "credit": article.metadata.get("credit"),
+        "tags": [t.text for t in article.tags],
+    }
+
+
+def test_html_page_gives_the_same_structure_as_the_text_page(config):
+    html = _clean(HTML, config)
+    text = _clean(FIXTURES / "mali-rebels-en.txt", config)
+    assert _structure(html) == _structure(text)
+    assert len(html.sections) == 6 and html.sections[0].heading is None
+    removed = html.metadata["removed"]
+    assert "Search" in removed and "Close this search box." in removed
+    # Menus, share buttons, cookie notice and footer were dropped and are listed.
+    for chrome in ("Menu", "Share this article", "Facebook", "Privacy policy"):
+        assert chrome in removed
+    body = " ".join(b.text for b in html.body_blocks())
+    for kept_out in ("Photo:", "Source: reuters", "НОВИНИ", "Facebook", "By Newsroom Staff"):
+        assert kept_out not in body
+    assert html.metadata["byline"] == "By Newsroom Staff"
+    assert html.metadata["date"] == "2024-08-12"
+    assert html.source.format == "html" and html.source.url.endswith("/malian-rebels-deny-support-to-ukraine/")
+
+
+@pytest.mark.parametrize("declare", [True, False])
+def test_cp1251_html_page(tmp_path, config, declare):
+    page = HTML.read_text(encoding="utf-8")
+    page = page.replace('<meta charset="utf-8">', '<meta charset="windows-1251">' if declare else "")
+    page = page.replace("“", '"').replace("”", '"').replace("’", "'")  # cp1251 has them, but keep it plain
+    path = tmp_path / "page.html"
+    path.write_bytes(page.encode("cp1251"))
+    article = _clean(path, config)
+    assert codecs.lookup(article.source.encoding).name == "cp1251"
+    assert [t.text for t in article.tags] == ["НОВИНИ"]
+    assert len(article.sections) == 6
+
+
+def test_boilerplate_only_html_is_a_named_error(tmp_path, config):
+    path = tmp_path / "empty.html"
+    path.write_text("<html><body><nav><a href='/'>Home</a><a href='/s'>Search</a></nav></body></html>", encoding="utf-8")
+    with pytest.raises(InputError) as exc:
+        read_path(path, config.read)
+    assert exc.value.kind == "boilerplate" and str(path) in str(exc.value)
+
+
+def test_ukrainian_html_with_lists_and_figcaption(tmp_path, config):
+    page = """<html lang="uk"><head><meta charset="utf-8"><title>Уряд ухвалив програму</title></head>
+<body><nav><ul><li><a href="/">Головна</a></li><li><a href="/p">Політика</a></li></ul></nav>
+<article><h1>Уряд ухвалив програму відновлення енергетики</h1>
+<figure><img src="a.jpg"><figcaption>Засідання уряду в Києві</figcaption></figure>
+<p>Кабінет міністрів ухвалив програму відновлення енергетичної інфраструктури, яка має запрацювати до зими. Про це повідомив прем'єр-міністр.</p>
+<h2>Що передбачає програма</h2>
+<p>Документ передбачає ремонт підстанцій у дванадцяти областях та будівництво нових електростанцій до кінця року.</p>
+<ul><li>ремонт підстанцій у дванадцяти областях країни найближчими місяцями;</li><li>нові газові електростанції у великих містах до наступної зими.</li></ul>
+<p>Джерело: Укрінформ</p></article><footer>© 2026 Новини</footer></body></html>"""
+    path = tmp_path / "uk.html"
+    path.write_text(page, encoding="utf-8")
+    article = _clean(path, config)
+    assert article.title.text == "Уряд ухвалив програму відновлення енергетики"
+    assert article.metadata["caption"] == "Засідання уряду в Києві"
+    assert article.metadata["credit"] == "Джерело: Укрінформ"
+    assert [s.heading.text if s.heading else None for s in article.sections] == [None, "Що передбачає програма"]
+    assert len(article.sections[1].paragraphs) == 3  # the paragraph and two list items
+    assert "Головна" in article.metadata["removed"]
