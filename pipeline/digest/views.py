@@ -268,7 +268,13 @@ def _title_pieces(article: Article, config: DigestConfig) -> list[Piece]:
     """The title as written first, then in every digest language it was not written in."""
     title = article.title
     if title is None:
-        return [Piece("en", None)]
+        # An untitled article is listed by its first sentence, which is what a reader
+        # would see first on the page.
+        first = next((seg for block in article.body_blocks() for seg in block.segments), None)
+        if first is None:
+            return [Piece(UNDETERMINED, article.id)]
+        own = lang_attr(first.lang)
+        return [Piece(own, first.text)] + [Piece(lang, first.in_lang(lang)) for lang in config.languages if lang != own]
     own = lang_attr(title.lang)
     pieces = [Piece(own, title.text)]
     pieces += [Piece(lang, title.in_lang(lang)) for lang in config.languages if lang != own]

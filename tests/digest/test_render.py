@@ -292,3 +292,13 @@ def test_package_data_ships_every_template_and_asset():
     shipped = {p for pattern in patterns for p in root.glob(pattern)}
     needed = {p for sub in ("templates", "static") for p in (root / "digest" / sub).iterdir() if p.is_file()}
     assert needed and needed <= shipped
+
+
+def test_untitled_article_is_listed_by_its_first_sentence(tmp_path):
+    rec = make_record("untitled", "uk", None, [(None, [[{"uk": "Перше речення.", "en": "First sentence."}, {"uk": "Друге.", "en": "Second."}]], {})], {})
+    result = write_digest(tmp_path, [rec])
+    entry = parse(result.index).cssselect("li.entry")[0]
+    assert entry.cssselect("h2 a [lang]")[0].text_content() == "Перше речення."
+    assert entry.cssselect('.title-alt [lang="en"]')[0].text_content() == "First sentence."
+    page = parse(page_of(result, "untitled"))
+    assert "untitled" in page.cssselect("h1")[0].text_content()
