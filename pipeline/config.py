@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
+import re
 from pathlib import Path
 from typing import Any, Literal
 
@@ -258,6 +259,26 @@ class OutputConfig(Section):
     formats: list[Literal["json", "md"]] = Field(default_factory=lambda: ["json", "md"])
 
 
+class DigestConfig(Section):
+    """The static bilingual website (`newsbridge digest`, `run/batch --digest`)."""
+
+    # Languages every article is shown in (translation columns, summaries), in this order;
+    # an article's own language always comes first on its page.
+    languages: list[str] = Field(default_factory=lambda: ["uk", "en"])
+    # Metadata keys that may hold the publication date; the first one present is shown.
+    date_fields: list[str] = Field(default_factory=lambda: ["date", "published", "published_at", "date_published"])
+
+    @field_validator("languages")
+    @classmethod
+    def _language_codes(cls, v: list[str]) -> list[str]:
+        if not v:
+            raise ValueError("at least one language is needed")
+        bad = [code for code in v if not re.fullmatch(r"[a-z]{2,3}", code)]
+        if bad:
+            raise ValueError(f"not ISO 639 language codes: {bad}")
+        return v
+
+
 class PipelineConfig(Section):
     stages: list[str] = Field(default_factory=lambda: ["clean", "segment", "detect", "translate", "summarize"])
 
@@ -273,6 +294,7 @@ class Config(Section):
     translate: TranslateConfig = Field(default_factory=TranslateConfig)
     summarize: SummarizeConfig = Field(default_factory=SummarizeConfig)
     output: OutputConfig = Field(default_factory=OutputConfig)
+    digest: DigestConfig = Field(default_factory=DigestConfig)
 
     def to_dict(self) -> dict[str, Any]:
         return self.model_dump(mode="json")

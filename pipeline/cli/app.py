@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from .detect import detect_command
+from .digest import digest_command
 from .models import models_app
 from .run import run_command
 
@@ -17,6 +18,7 @@ app = typer.Typer(
 )
 app.command("run")(run_command)
 app.command("detect")(detect_command)
+app.command("digest")(digest_command)
 app.add_typer(models_app, name="models")
 
 

@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from ..errors import InputError, NewsbridgeError
-from .common import ConfigOpt, SetOpt, VerboseOpt, cli_errors, load_cli_config, quiet_libraries
+from .common import ConfigOpt, SetOpt, VerboseOpt, cli_errors, fail, load_cli_config, quiet_libraries
 
 
 class ArticleFailed(NewsbridgeError):
@@ -21,6 +21,7 @@ def run_command(
     config: ConfigOpt = None,
     set_: SetOpt = None,
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write <stem>.json and <stem>.md here; without it, print Markdown.")] = None,
+    digest: Annotated[bool, typer.Option("--digest", help="Also (re)write OUT/digest/: the browsable bilingual site of every record in OUT.")] = False,
     verbose: VerboseOpt = False,
 ) -> None:
     """Process one article: clean, detect, translate, summarise; write JSON + Markdown."""
@@ -30,6 +31,10 @@ def run_command(
     from ..runner import Pipeline
 
     cfg = load_cli_config(config, set_)
+    if digest and out is None:
+        raise fail("--digest needs --out DIR (the digest is written to DIR/digest/)", 2)
+    if digest and "json" not in cfg.output.formats:
+        raise fail("--digest is built from the JSON records: output.formats must include json", 2)
     articles = read_path(file, cfg.read)
     if len(articles) != 1:
         raise InputError(file, f"holds {len(articles)} articles; use `newsbridge batch` for archives")
@@ -44,3 +49,7 @@ def run_command(
         typer.echo(f"wrote {path}", err=True)
     for warning in article.warnings:
         typer.secho(f"warning: {warning}", err=True, fg=typer.colors.YELLOW)
+    if digest:
+        from .digest import report_digest
+
+        report_digest(out, cfg.digest)
