@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from .batch import batch_command
 from .models import models_app
 from .run import run_command
 
@@ -15,6 +16,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.command("run")(run_command)
+app.command("batch")(batch_command)
 app.add_typer(models_app, name="models")
 
 
