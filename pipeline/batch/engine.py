@@ -197,12 +197,8 @@ class Worker:
             self.timings["read"] += time.perf_counter() - t0
             if item is None:
                 break
-            if isinstance(item, tuple):  # (task key, records): the task was read to its end
+            if isinstance(item, tuple):  # (task key, records): read to its end; committed with the next batch
                 task_ends.append(item)
-                if not pending:
-                    self._commit(ledger, log, batch_no + 1, [], task_ends, result)
-                    batch_no += 1
-                    task_ends = []
                 continue
             unit: Unit = item
             owner = None

@@ -6,6 +6,8 @@ results into a progress bar, a summary table and an exit code.
 
 from __future__ import annotations
 
+import functools
+import json
 import shlex
 import signal
 import sys
@@ -144,22 +146,21 @@ def _summary(console: Any, result: Any, final: Any) -> None:
     for name, sec in machinery.items():
         table.add_row(f"[dim]{name}[/]", f"{sec:.2f}", "", "", "", "", "")
     console.print(table)
-    console.print(f"this run: {result.processed} inputs committed in {result.batches} batches: "
-                  f"{result.written} written, {result.errors} errors, {result.duplicates} duplicates")
+    say = functools.partial(console.print, soft_wrap=True, highlight=False, markup=False)
+    say(f"this run: {result.processed} inputs committed in {result.batches} batches: "
+        f"{result.written} written, {result.errors} errors, {result.duplicates} duplicates")
     if final is None:
         return
     tot = final.totals
     mark = "ok" if not final.unbalanced else f"DOES NOT BALANCE for {len(final.unbalanced)} input(s)"
-    console.print(f"accounting ({len(final.inputs)} input files): {tot['inputs']} inputs = {tot['written']} written + "
-                  f"{tot['errors']} errors + {tot['duplicates']} skipped duplicates: {mark}")
+    say(f"accounting ({len(final.inputs)} input files): {tot['inputs']} inputs = {tot['written']} written + "
+        f"{tot['errors']} errors + {tot['duplicates']} skipped duplicates: {mark}")
+    out = Path(final.manifest["out"])
     if tot["errors"]:
-        console.print(f"errors are listed in {Path(final.manifest['out']) / 'errors.jsonl'}; first ones:")
-        out = Path(final.manifest["out"])
+        say(f"errors are listed in {out / 'errors.jsonl'}; first ones:")
         with open(out / "errors.jsonl", encoding="utf-8") as fh:
             for _, line in zip(range(5), fh):
-                import json
-
                 e = json.loads(line)
-                console.print(f"  [{e.get('stage')}/{e.get('kind')}] {e.get('message')}", markup=False, highlight=False)
+                say(f"  [{e.get('stage')}/{e.get('kind')}] {e.get('message')}")
     outputs = ", ".join(f"{name} ({n})" for name, n in final.outputs.items())
-    console.print(f"wrote {outputs} and manifest.json in {final.manifest['out']}")
+    say(f"wrote {outputs} and manifest.json in {out}")
