@@ -22,7 +22,7 @@ from ..errors import ConfigError, NewsbridgeError
 from ..io.atomic import remove_stale_temps
 from ..io.jsonl import AppendLog, dumps_line
 from .control import StopFlag
-from .ledger import Ledger, UnitRow
+from .ledger import Ledger, TaskEnd, UnitRow
 from .sources import Plan, Task, Unit, iter_units, plan_inputs, worker_of
 
 OUTPUT_FILES = ("articles.jsonl", "errors.jsonl", "duplicates.jsonl", "articles.parquet", "pairs.tsv", "pairs.tmx", "manifest.json")
@@ -143,7 +143,8 @@ class Worker:
             ledger.set(config_hash=digest, config=resolved, config_history=[*ledger.get("config_history", []), digest])
         log = AppendLog(folder / "articles.jsonl")
         dropped = log.recover(int(ledger.get("log_bytes", 0)))
-        remove_stale_temps(Path(self.job.out))
+        if self.world_size == 1:  # with several workers another one may be finalising right now
+            remove_stale_temps(Path(self.job.out))
         return ledger, log, dropped
 
     # -- the loop -------------------------------------------------------------------------
@@ -188,7 +189,7 @@ class Worker:
         size = self.cfg.batch.batch_size
         pending: list[tuple[Unit, str | None]] = []  # (unit, duplicate-of owner or None)
         claims: dict[str, tuple[str, int]] = {}
-        task_ends: list[tuple[str, int]] = []
+        task_ends: list[TaskEnd] = []
         n_articles = 0
         stream = self._stream(ledger, tasks)
         while True:
@@ -197,7 +198,7 @@ class Worker:
             self.timings["read"] += time.perf_counter() - t0
             if item is None:
                 break
-            if isinstance(item, tuple):  # (task key, records): read to its end; committed with the next batch
+            if isinstance(item, TaskEnd):  # read to its end: committed with the next batch
                 task_ends.append(item)
                 continue
             unit: Unit = item
@@ -223,25 +224,23 @@ class Worker:
             self._process(ledger, log, batch_no, pending, task_ends, result)
         result.status = "complete"
 
-    def _stream(self, ledger: Ledger, tasks: list[Task]) -> Iterator[Unit | tuple[str, int]]:
-        """Units still to do, in order; after each task, (task key, number of records)."""
+    def _stream(self, ledger: Ledger, tasks: list[Task]) -> Iterator[Unit | TaskEnd]:
+        """Units still to do, in order; after each task, a TaskEnd with its number of records."""
         retry = self.job.retry_errors
         for task in tasks:
             info = ledger.task(task.key)
             if info is not None and info.complete and not (retry and info.errors):
                 continue
-            if info is None:
-                ledger.add_task(task.key, task.path, task.fmt, task.split)
             count = 0
             for unit in iter_units(task, self.cfg.read, self.cfg.batch):
                 count = unit.pos + 1
                 state = ledger.unit_state(task.key, unit.pos)
                 if state is None or (retry and state == "error"):
                     yield unit
-            yield (task.key, count)
+            yield TaskEnd(task.key, task.path, task.fmt, task.split, count)
 
     def _process(self, ledger: Ledger, log: AppendLog, batch_no: int, pending: list[tuple[Unit, str | None]],
-                 task_ends: list[tuple[str, int]], result: WorkerResult) -> None:
+                 task_ends: list[TaskEnd], result: WorkerResult) -> None:
         articles = [u.article for u, dup in pending if u.article is not None and dup is None]
         if articles:
             pipeline = self._pipeline()
@@ -251,7 +250,7 @@ class Worker:
         self._commit(ledger, log, batch_no, pending, task_ends, result)
 
     def _commit(self, ledger: Ledger, log: AppendLog, batch_no: int, pending: list[tuple[Unit, str | None]],
-                task_ends: list[tuple[str, int]], result: WorkerResult) -> None:
+                task_ends: list[TaskEnd], result: WorkerResult) -> None:
         t0 = time.perf_counter()
         rows: list[UnitRow] = []
         lines: list[bytes] = []

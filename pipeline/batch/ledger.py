@@ -57,6 +57,17 @@ class UnitRow:
 
 
 @dataclass
+class TaskEnd:
+    """A task read to its end: how many records (units) it has."""
+
+    key: str
+    path: str
+    fmt: str
+    split: str | None
+    records: int
+
+
+@dataclass
 class TaskInfo:
     records: int | None
     complete: bool
@@ -130,11 +141,7 @@ class Ledger:
 
     # -- writes ---------------------------------------------------------------------------
 
-    def add_task(self, key: str, path: str, fmt: str, split: str | None) -> None:
-        with self.transaction():
-            self.db.execute("INSERT OR IGNORE INTO tasks (task, path, format, split) VALUES (?, ?, ?, ?)", (key, path, fmt, split))
-
-    def commit_batch(self, batch: int, rows: list[UnitRow], task_ends: list[tuple[str, int]], log_bytes: int) -> None:
+    def commit_batch(self, batch: int, rows: list[UnitRow], task_ends: list[TaskEnd], log_bytes: int) -> None:
         """One transaction: the batch's units, the tasks it finished, the log's new length."""
         with self.transaction():
             self.db.executemany(
@@ -142,7 +149,12 @@ class Ledger:
                 [(r.task, r.pos, r.id, int(r.claim), r.state, r.offset, r.length,
                   json.dumps(r.info, ensure_ascii=False) if r.info is not None else None, batch) for r in rows],
             )
-            self.db.executemany("UPDATE tasks SET records = ?, complete = 1 WHERE task = ?", [(n, key) for key, n in task_ends])
+            # A task gets its row when it has been read to the end (one write per batch, not per file).
+            self.db.executemany(
+                "INSERT INTO tasks (task, path, format, split, records, complete) VALUES (?, ?, ?, ?, ?, 1) "
+                "ON CONFLICT(task) DO UPDATE SET records = excluded.records, complete = 1",
+                [(t.key, t.path, t.fmt, t.split, t.records) for t in task_ends],
+            )
             self._set({"log_bytes": log_bytes, "batches": batch})
 
     def start_session(self, started: str) -> int:
