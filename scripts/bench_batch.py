@@ -10,7 +10,8 @@ clean, segment, detect, translate, summarize), then reports
     timings, over the wall time of the run (target: < 5%); reading inputs is shown apart.
 Run it alone on the machine:
     flock /tmp/newsbridge-bench.lock .venv/bin/python scripts/bench_batch.py
-Options: --sizes 1000,10000  --batch-size 32  --work DIR (default .cache/bench-batch)
+Options: --sizes 1000,10000  --batch-size 32  --format jsonl|txt (one JSONL file, or a
+         folder of .txt files)  --work DIR (default .cache/bench-batch)
          --set key=value (extra config overrides, repeatable), --keep (keep outputs).
 """
 
@@ -29,9 +30,16 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 
-def write_archive(path: Path, n: int, seed: int) -> None:
-    from pipeline.batch.synthetic import synthetic_articles
+def write_archive(path: Path, n: int, seed: int, fmt: str) -> None:
+    """One JSONL file, or a folder of .txt files (100 per subfolder), of `n` articles."""
+    from pipeline.batch.synthetic import as_text_file, synthetic_articles
 
+    if fmt == "txt":
+        for i, rec in enumerate(synthetic_articles(n, seed=seed)):
+            sub = path / f"{i // 100:04d}"
+            sub.mkdir(parents=True, exist_ok=True)
+            (sub / f"{rec['id']}.txt").write_text(as_text_file(rec), encoding="utf-8")
+        return
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w", encoding="utf-8") as fh:
         for rec in synthetic_articles(n, seed=seed):
@@ -90,6 +98,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", default="1000,10000")
     ap.add_argument("--batch-size", type=int, default=32)
+    ap.add_argument("--format", choices=["jsonl", "txt"], default="jsonl", help="one JSONL file, or a folder of .txt files")
     ap.add_argument("--work", type=Path, default=REPO / ".cache" / "bench-batch")
     ap.add_argument("--set", dest="sets", action="append", default=[])
     ap.add_argument("--keep", action="store_true")
@@ -99,9 +108,9 @@ def main() -> int:
     ensure_tiny(models_root)
     rows = []
     for n in sizes:
-        archive = args.work / f"archive-{n}.jsonl"
+        archive = args.work / (f"archive-{n}.jsonl" if args.format == "jsonl" else f"archive-{n}-txt")
         if not archive.exists():
-            write_archive(archive, n, seed=11)
+            write_archive(archive, n, seed=11, fmt=args.format)
         row = run_once(archive, args.work / f"out-{n}", models_root, args.batch_size, args.sets)
         rows.append(row)
         print(f"{n:>7,} articles: wall {row['wall_s']:7.1f} s ({row['per_article_ms']:.1f} ms/article), "

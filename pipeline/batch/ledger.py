@@ -130,7 +130,10 @@ class Ledger:
         return out
 
     def tasks(self) -> list[tuple[str, str, str, str | None, int | None, bool]]:
-        return [(r[0], r[1], r[2], r[3], r[4], bool(r[5])) for r in self.db.execute("SELECT task, path, format, split, records, complete FROM tasks")]
+        """Every task with units or an end; one never read to its end has records None."""
+        done = [(r[0], r[1], r[2], r[3], r[4], bool(r[5])) for r in self.db.execute("SELECT task, path, format, split, records, complete FROM tasks")]
+        orphans = self.db.execute("SELECT DISTINCT task FROM units WHERE task NOT IN (SELECT task FROM tasks)")
+        return done + [(key, key, "?", None, None, False) for (key,) in orphans]
 
     def units_of(self, key: str) -> Iterable[tuple]:
         return self.db.execute("SELECT pos, id, claim, state, offset, length, info FROM units WHERE task = ? ORDER BY pos", (key,))

@@ -74,7 +74,11 @@ def batch_command(
                               "stats": result.stats, "timings": result.timings})
     _summary(out_console, result, final)
     if final.unbalanced:
-        bad = "; ".join(f"{c.input}: {c.records} records != {c.written} written + {c.errors} errors + {c.duplicates} duplicates" for c in final.unbalanced[:5])
+        bad = "; ".join(
+            f"{c.input}: {c.records} records != {c.written} written + {c.errors} errors + {c.duplicates} duplicates"
+            if c.records is not None else
+            f"{c.input}: never read to its end ({c.written + c.errors + c.duplicates} records done; no longer among the inputs?)"
+            for c in final.unbalanced[:5])
         raise fail(f"accounting does not balance for {len(final.unbalanced)} input(s): {bad}", 1)
 
 

@@ -214,3 +214,18 @@ def test_two_workers_give_the_same_outputs_as_one(tmp_path):
     assert all(r.processed for r in results)  # both workers had work
     assert read_outputs(tmp_path / "one") == read_outputs(tmp_path / "two")
     assert one.totals == two.totals and not two.unbalanced
+
+
+def test_input_dropped_midway_is_reported_not_hidden(tmp_path):
+    root = tmp_path / "in"
+    write_txt_articles(root, 2)
+    feed = write_jsonl(tmp_path / "feed.jsonl", [{"id": f"f{i}", "text": f"Feed article {i}."} for i in range(10)])
+    cfg = _cfg()
+    out = tmp_path / "out"
+    stop = StopFlag()
+    run_worker(BatchJob(inputs=[feed, root], out=out, config=cfg), stop=stop, progress=_StopAfter(stop, 1))
+    _, final = run_local(BatchJob(inputs=[root], out=out, config=cfg))  # the feed is gone
+    (bad,) = final.unbalanced
+    assert bad.input == str(feed.resolve()) and bad.records is None and bad.written == 3
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["counts"]["balanced"] is False

@@ -183,3 +183,35 @@ def test_cli_errors_and_progress(tmp_path):
     assert not (tmp_path / "o2" / "articles.jsonl").exists()
     shown = runner.invoke(app, ["batch", str(root), "--out", str(tmp_path / "o3"), *fast, "--progress"])
     assert shown.exit_code == 0 and "articles/s" in shown.stderr
+
+
+def test_cli_ranks_and_unbalanced_exit(tmp_path):
+    root = tmp_path / "in"
+    write_txt_articles(root, 6)
+    fast = ["--set", "pipeline.stages=[clean,segment]", "--set", "batch.batch_size=2"]
+    out = tmp_path / "out"
+    first = runner.invoke(app, ["batch", str(root), "--out", str(out), *fast, "--rank", "0", "--world-size", "2"])
+    assert first.exit_code == 0 and "worker 0 of 2 is done" in first.stderr
+    assert not (out / "articles.jsonl").exists()
+    last = runner.invoke(app, ["batch", str(root), "--out", str(out), *fast, "--rank", "1", "--world-size", "2"])
+    assert last.exit_code == 0 and "6 inputs = 6 written + 0 errors + 0 skipped duplicates: ok" in last.stdout
+    assert len(jsonl(out / "articles.jsonl")) == 6
+    bad_rank = runner.invoke(app, ["batch", str(root), "--out", str(out), *fast, "--rank", "2", "--world-size", "2"])
+    assert bad_rank.exit_code == 2 and "--rank must be in 0..1" in bad_rank.stderr
+
+    # An input whose records were partly done, then dropped from the command: exit 1, named.
+    from ..batch.helpers import write_jsonl
+
+    feed = write_jsonl(tmp_path / "feed.jsonl", [{"id": f"f{i}", "text": f"Feed article {i}."} for i in range(9)])
+    out2 = tmp_path / "out2"
+    from pipeline.batch.control import StopFlag
+    from pipeline.batch.engine import BatchJob, run_worker
+    from pipeline.config import load_config
+
+    from ..batch.test_engine import _StopAfter
+
+    stop = StopFlag()
+    cfg = load_config(None, ["pipeline.stages=[clean,segment]", "batch.batch_size=2"])
+    run_worker(BatchJob(inputs=[feed], out=out2, config=cfg), stop=stop, progress=_StopAfter(stop, 1))
+    dropped = runner.invoke(app, ["batch", str(root), "--out", str(out2), *fast])
+    assert dropped.exit_code == 1 and "never read to its end" in dropped.stderr and "feed.jsonl" in dropped.stderr
