@@ -19,5 +19,12 @@ Crash safety: a batch's records are appended to the worker's log and fsynced, th
 ledger transaction records every unit of the batch and the log's new length. A kill
 between the two leaves bytes past the committed length, which the next run cuts off
 (a torn last line included) before it redoes that batch; nothing is taken for done that
-is not on disk, and nothing on disk is counted twice.
+is not on disk, and nothing on disk is counted twice. (Belt and braces: the finaliser reads
+lines only at offsets the ledger committed, so stray bytes could never reach an output.)
+
+Known limit: outputs of a resumed run equal an uninterrupted run's when every batch's
+results depend on that batch alone. The translation cache is per process, so after a
+restart a sentence repeated from an earlier batch is translated again in another batch;
+batched generation is not bit-exact across batch shapes, so such a sentence can come out
+differently (set translate.cache_size=0 for byte-identical resumes).
 """
