@@ -126,6 +126,7 @@ class Worker:
     def _open(self) -> tuple[Ledger, AppendLog, int]:
         check_out_dir(self.job.out, self.world_size)
         folder = worker_dir(self.job.out, self.rank, self.world_size)
+        self._lock = _lock_worker(folder)
         ledger = Ledger(folder / "ledger.sqlite")
         resolved = self.cfg.to_dict()
         digest = self.cfg.config_hash()
@@ -150,7 +151,11 @@ class Worker:
     # -- the loop -------------------------------------------------------------------------
 
     def run(self) -> WorkerResult:
-        ledger, log, dropped = self._open()
+        try:
+            ledger, log, dropped = self._open()
+        except BaseException:
+            self._unlock()
+            raise
         result = WorkerResult(rank=self.rank, world_size=self.world_size, status="running", dropped_bytes=dropped)
         try:
             plan = plan_inputs(self.job.inputs, self.cfg.batch, self.job.out)
@@ -182,6 +187,7 @@ class Worker:
         finally:
             log.close()
             ledger.close()
+            self._unlock()
         return result
 
     def _loop(self, ledger: Ledger, log: AppendLog, tasks: list[Task], result: WorkerResult) -> None:
@@ -291,6 +297,12 @@ class Worker:
         if self.progress is not None and rows:
             self.progress.advance(len(rows), written, errors, duplicates)
 
+    def _unlock(self) -> None:
+        lock = getattr(self, "_lock", None)
+        if lock is not None:
+            lock.close()  # closing the file releases the flock
+            self._lock = None
+
     def _pipeline(self):
         if self.pipeline is None:
             from ..runner import Pipeline
@@ -313,6 +325,28 @@ class Worker:
                 return None
             total += n
         return total
+
+
+def _lock_worker(folder: Path):
+    """Hold this worker's lock for the whole run: two processes must never append to the
+    same log (a second overnight run started by cron while the first is still going)."""
+    import fcntl
+    import os
+
+    folder.mkdir(parents=True, exist_ok=True)
+    fh = open(folder / "lock", "a+")
+    try:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        fh.seek(0)
+        holder = fh.read().strip() or "another process"
+        fh.close()
+        raise OutputDirError(f"{folder.parent.parent} is being written by {holder}; wait for it to finish or stop it first") from None
+    fh.seek(0)
+    fh.truncate()
+    fh.write(f"pid {os.getpid()}\n")
+    fh.flush()
+    return fh
 
 
 def run_worker(job: BatchJob, rank: int = 0, world_size: int = 1, *, stop: StopFlag | None = None, progress: Progress | None = None) -> WorkerResult:

@@ -231,3 +231,20 @@ def test_input_dropped_midway_is_reported_not_hidden(tmp_path):
     assert bad.input == str(feed.resolve()) and bad.records is None and bad.written == 3
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["counts"]["balanced"] is False
+
+
+def test_second_process_on_the_same_worker_is_refused(tmp_path):
+    import fcntl
+
+    root = tmp_path / "in"
+    write_txt_articles(root, 2)
+    out = tmp_path / "out"
+    folder = worker_dir(out, 0, 1)
+    folder.mkdir(parents=True)
+    with open(folder / "lock", "a+") as held:
+        fcntl.flock(held.fileno(), fcntl.LOCK_EX)
+        held.write("pid 4242\n")
+        held.flush()
+        with pytest.raises(OutputDirError, match="being written by pid 4242"):
+            run_worker(BatchJob(inputs=[root], out=out, config=_cfg()))
+    assert run_worker(BatchJob(inputs=[root], out=out, config=_cfg())).status == "complete"
