@@ -279,6 +279,36 @@ class DigestConfig(Section):
         return v
 
 
+class BatchConfig(Section):
+    """`newsbridge batch`: archives in, resumable parallel outputs out (pipeline/batch/)."""
+
+    # Articles read, processed, written and committed to the ledger together: the unit of
+    # resuming (a kill loses at most one batch of work) and of memory use.
+    batch_size: int = Field(32, ge=1)
+    # Files taken from input directories: a glob matching the path relative to the input
+    # directory or the file name. Files given by name are always read.
+    include: list[str] = Field(
+        default_factory=lambda: ["*.txt", "*.text", "*.md", "*.markdown", "*.html", "*.htm",
+                                 "*.jsonl", "*.json", "*.csv", "*.parquet"]
+    )
+    # Left out when the relative path or any folder on it matches (hidden files/folders).
+    exclude: list[str] = Field(default_factory=lambda: [".*", "__pycache__"])
+    follow_symlinks: bool = False
+    # Rows per read from Parquet files and saved datasets (bounds read memory).
+    read_chunk_rows: int = Field(1000, ge=1)
+    csv_delimiter: str = ","
+    # Parallel outputs next to articles.jsonl, errors.jsonl and manifest.json.
+    outputs: list[Literal["parquet", "tsv", "tmx"]] = Field(default_factory=lambda: ["parquet", "tsv", "tmx"])
+    # Which aligned en/uk pairs go to pairs.tsv / pairs.tmx.
+    pair_kinds: list[Literal["title", "heading", "body", "tag"]] = Field(
+        default_factory=lambda: ["title", "heading", "body", "tag"]
+    )
+    parquet_row_group_rows: int = Field(256, ge=1)
+    # TMX header srclang/adminlang; each <tu> also names its own source language.
+    tmx_srclang: str = "en"
+    tmx_adminlang: str = "en"
+
+
 class PipelineConfig(Section):
     stages: list[str] = Field(default_factory=lambda: ["clean", "segment", "detect", "translate", "summarize"])
 
@@ -295,6 +325,7 @@ class Config(Section):
     summarize: SummarizeConfig = Field(default_factory=SummarizeConfig)
     output: OutputConfig = Field(default_factory=OutputConfig)
     digest: DigestConfig = Field(default_factory=DigestConfig)
+    batch: BatchConfig = Field(default_factory=BatchConfig)
 
     def to_dict(self) -> dict[str, Any]:
         return self.model_dump(mode="json")

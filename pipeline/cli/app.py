@@ -6,6 +6,7 @@ import typer
 
 from .detect import detect_command
 from .digest import digest_command
+from .batch import batch_command
 from .models import models_app
 from .run import run_command
 
@@ -19,6 +20,7 @@ app = typer.Typer(
 app.command("run")(run_command)
 app.command("detect")(detect_command)
 app.command("digest")(digest_command)
+app.command("batch")(batch_command)
 app.add_typer(models_app, name="models")
 
 

@@ -1,0 +1,353 @@
+"""The batch engine: one worker's loop — read units, skip what the ledger has, process a
+batch through the stages, append its records to the worker's log, commit the batch.
+
+`run_worker(job, rank, world_size)` is the whole unit of execution: it needs nothing but
+the job description and the output directory, and touches only its own files
+(`work/worker-RRRRR-of-WWWWW/`), so any executor can run it: in this process
+(`newsbridge batch`, world size 1), as W processes or Slurm array tasks
+(`--rank R --world-size W`), or as Ray tasks. `finalize.finalize()` then merges every
+worker's results into the outputs, deterministically, whoever runs it.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterator, Protocol
+
+from ..config import Config
+from ..errors import ConfigError, NewsbridgeError
+from ..io.atomic import remove_stale_temps
+from ..io.jsonl import AppendLog, dumps_line
+from .control import StopFlag
+from .ledger import Ledger, TaskEnd, UnitRow
+from .sources import Plan, Task, Unit, iter_units, plan_inputs, worker_of
+
+OUTPUT_FILES = ("articles.jsonl", "errors.jsonl", "duplicates.jsonl", "articles.parquet", "pairs.tsv", "pairs.tmx", "manifest.json")
+
+
+class ConfigChanged(ConfigError):
+    """The output directory was started with another config: outputs would mix."""
+
+
+class OutputDirError(NewsbridgeError):
+    kind = "output"
+    exit_code = 2
+
+
+@dataclass
+class BatchJob:
+    inputs: list[Path]
+    out: Path
+    config: Config
+    retry_errors: bool = False
+    force_config: bool = False
+
+
+class Progress(Protocol):
+    def start(self, total: int | None, done: int) -> None: ...
+    def advance(self, units: int, written: int, errors: int, duplicates: int) -> None: ...
+    def finish(self) -> None: ...
+
+
+@dataclass
+class WorkerResult:
+    rank: int
+    world_size: int
+    status: str  # complete | interrupted
+    processed: int = 0  # units committed in this session
+    written: int = 0
+    errors: int = 0
+    duplicates: int = 0
+    batches: int = 0
+    dropped_bytes: int = 0
+    signal: int | None = None
+    stats: dict[str, dict[str, Any]] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+    error_samples: list[dict[str, Any]] = field(default_factory=list)
+    signature: dict[str, Any] = field(default_factory=dict)
+    plan: Plan | None = None
+
+
+def worker_dir(out: Path, rank: int, world_size: int) -> Path:
+    return Path(out) / "work" / f"worker-{rank:05d}-of-{world_size:05d}"
+
+
+def now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def check_out_dir(out: Path, world_size: int) -> None:
+    """Refuse directories that hold someone else's files or another world size's work."""
+    out = Path(out)
+    work = out / "work"
+    if out.exists() and not out.is_dir():
+        raise OutputDirError(f"--out {out} is a file, not a directory")
+    if not work.is_dir():
+        clash = [n for n in OUTPUT_FILES if (out / n).exists()]
+        if clash:
+            raise OutputDirError(f"{out} already holds {', '.join(clash)} but no newsbridge batch ledger (work/); choose a new or empty --out")
+        return
+    sizes = {p.name.rsplit("-of-", 1)[-1] for p in work.glob("worker-*-of-*")}
+    if sizes and sizes != {f"{world_size:05d}"}:
+        found = ", ".join(str(int(s)) for s in sorted(sizes))
+        raise OutputDirError(f"{out} was started with --world-size {found}; resume it with the same world size")
+
+
+def config_diff(old: dict[str, Any], new: dict[str, Any], prefix: str = "") -> list[str]:
+    out = []
+    for key in sorted(set(old) | set(new)):
+        a, b = old.get(key), new.get(key)
+        name = f"{prefix}{key}"
+        if isinstance(a, dict) and isinstance(b, dict):
+            out.extend(config_diff(a, b, name + "."))
+        elif a != b:
+            out.append(f"{name} ({a!r} -> {b!r})")
+    return out
+
+
+class Worker:
+    def __init__(self, job: BatchJob, rank: int = 0, world_size: int = 1, *, stop: StopFlag | None = None, progress: Progress | None = None):
+        if not 0 <= rank < world_size:
+            raise ConfigError(f"--rank must be in 0..{world_size - 1}, got {rank}")
+        self.job = job
+        self.cfg = job.config
+        self.rank = rank
+        self.world_size = world_size
+        self.stop = stop or StopFlag()
+        self.progress = progress
+        self.pipeline = None
+        self.timings = {"load": 0.0, "read": 0.0, "stages": 0.0, "write": 0.0, "ledger": 0.0}
+
+    # -- setup ----------------------------------------------------------------------------
+
+    def _open(self) -> tuple[Ledger, AppendLog, int]:
+        check_out_dir(self.job.out, self.world_size)
+        folder = worker_dir(self.job.out, self.rank, self.world_size)
+        self._lock = _lock_worker(folder)
+        ledger = Ledger(folder / "ledger.sqlite")
+        resolved = self.cfg.to_dict()
+        digest = self.cfg.config_hash()
+        old_hash = ledger.get("config_hash")
+        if old_hash is None:
+            ledger.set(config_hash=digest, config=resolved, created=now(), rank=self.rank, world_size=self.world_size, log_bytes=0, complete=False, config_history=[digest])
+        elif old_hash != digest:
+            changes = config_diff(ledger.get("config", {}), resolved)
+            if not self.job.force_config:
+                shown = "; ".join(changes[:6]) + (f"; ... {len(changes) - 6} more" if len(changes) > 6 else "")
+                raise ConfigChanged(
+                    f"{self.job.out} was started with another config (hash {old_hash}, now {digest}): {shown}. "
+                    "Resuming would mix outputs of both; use a new --out, or --force-config to resume anyway"
+                )
+            ledger.set(config_hash=digest, config=resolved, config_history=[*ledger.get("config_history", []), digest])
+        log = AppendLog(folder / "articles.jsonl")
+        dropped = log.recover(int(ledger.get("log_bytes", 0)))
+        if self.world_size == 1:  # with several workers another one may be finalising right now
+            remove_stale_temps(Path(self.job.out))
+        return ledger, log, dropped
+
+    # -- the loop -------------------------------------------------------------------------
+
+    def run(self) -> WorkerResult:
+        try:
+            ledger, log, dropped = self._open()
+        except BaseException:
+            self._unlock()
+            raise
+        result = WorkerResult(rank=self.rank, world_size=self.world_size, status="running", dropped_bytes=dropped)
+        try:
+            plan = plan_inputs(self.job.inputs, self.cfg.batch, self.job.out)
+            result.plan = plan
+            tasks = [t for t in plan.tasks if worker_of(t.key, self.world_size) == self.rank]
+            ledger.set(complete=False, inputs=[str(p) for p in self.job.inputs])
+            session = ledger.start_session(now())
+            if self.progress is not None:
+                self.progress.start(self._estimate(tasks), sum(ledger.counts().values()))
+            try:
+                self._loop(ledger, log, tasks, result)
+            finally:
+                result.stats = self.pipeline.stats_dict() if self.pipeline is not None else {}
+                result.timings = {k: round(v, 4) for k, v in self.timings.items()}
+                if self.pipeline is not None:
+                    result.signature = self.pipeline.signature()
+                    ledger.set(signature=result.signature)
+                else:
+                    result.signature = ledger.get("signature", {})
+                if result.status == "running":
+                    result.status = "failed"
+                ledger.end_session(session, now(), result.status, result.processed,
+                                   {"written": result.written, "errors": result.errors, "duplicates": result.duplicates,
+                                    "stats": result.stats, "timings": result.timings, "signal": result.signal})
+                if result.status == "complete":
+                    ledger.set(complete=True)
+                if self.progress is not None:
+                    self.progress.finish()
+        finally:
+            log.close()
+            ledger.close()
+            self._unlock()
+        return result
+
+    def _loop(self, ledger: Ledger, log: AppendLog, tasks: list[Task], result: WorkerResult) -> None:
+        batch_no = int(ledger.get("batches", 0))
+        size = self.cfg.batch.batch_size
+        pending: list[tuple[Unit, str | None]] = []  # (unit, duplicate-of owner or None)
+        claims: dict[str, tuple[str, int]] = {}
+        task_ends: list[TaskEnd] = []
+        n_articles = 0
+        stream = self._stream(ledger, tasks)
+        while True:
+            t0 = time.perf_counter()
+            item = next(stream, None)
+            self.timings["read"] += time.perf_counter() - t0
+            if item is None:
+                break
+            if isinstance(item, TaskEnd):  # read to its end: committed with the next batch
+                task_ends.append(item)
+                continue
+            unit: Unit = item
+            owner = None
+            if unit.claims_id:
+                owner = claims.get(unit.id) or ledger.owner_of(unit.id)
+                if owner == (unit.task.key, unit.pos):
+                    owner = None  # itself (a retried error)
+                if owner is None:
+                    claims[unit.id] = (unit.task.key, unit.pos)
+                    n_articles += 1
+            pending.append((unit, f"{owner[0]}#{owner[1]}" if owner else None))
+            if n_articles >= size or len(pending) >= 4 * size:
+                batch_no += 1
+                self._process(ledger, log, batch_no, pending, task_ends, result)
+                pending, claims, task_ends, n_articles = [], {}, [], 0
+                if self.stop.requested:
+                    result.status = "interrupted"
+                    result.signal = self.stop.signum
+                    return
+        if pending or task_ends:
+            batch_no += 1
+            self._process(ledger, log, batch_no, pending, task_ends, result)
+        result.status = "complete"
+
+    def _stream(self, ledger: Ledger, tasks: list[Task]) -> Iterator[Unit | TaskEnd]:
+        """Units still to do, in order; after each task, a TaskEnd with its number of records."""
+        retry = self.job.retry_errors
+        for task in tasks:
+            info = ledger.task(task.key)
+            if info is not None and info.complete and not (retry and info.errors):
+                continue
+            count = 0
+            for unit in iter_units(task, self.cfg.read, self.cfg.batch):
+                count = unit.pos + 1
+                state = ledger.unit_state(task.key, unit.pos)
+                if state is None or (retry and state == "error"):
+                    yield unit
+            yield TaskEnd(task.key, task.path, task.fmt, task.split, count)
+
+    def _process(self, ledger: Ledger, log: AppendLog, batch_no: int, pending: list[tuple[Unit, str | None]],
+                 task_ends: list[TaskEnd], result: WorkerResult) -> None:
+        articles = [u.article for u, dup in pending if u.article is not None and dup is None]
+        if articles:
+            pipeline = self._pipeline()
+            t0 = time.perf_counter()
+            pipeline.run(articles)
+            self.timings["stages"] += time.perf_counter() - t0
+        self._commit(ledger, log, batch_no, pending, task_ends, result)
+
+    def _commit(self, ledger: Ledger, log: AppendLog, batch_no: int, pending: list[tuple[Unit, str | None]],
+                task_ends: list[TaskEnd], result: WorkerResult) -> None:
+        t0 = time.perf_counter()
+        rows: list[UnitRow] = []
+        lines: list[bytes] = []
+        line_rows: list[UnitRow] = []
+        written = errors = duplicates = 0
+        for unit, dup in pending:
+            key = unit.task.key
+            if dup is not None:
+                info = {"id": unit.id, "source": unit.source(), "duplicate_of": dup}
+                rows.append(UnitRow(key, unit.pos, unit.id, False, "duplicate", info=info))
+                duplicates += 1
+            elif unit.article is None or not unit.article.ok:
+                err = unit.error or unit.article.error.to_dict()  # type: ignore[union-attr]
+                info = {"id": unit.id, "source": unit.source(), "where": unit.where, **err}
+                rows.append(UnitRow(key, unit.pos, unit.id, unit.claims_id, "error", info=info))
+                errors += 1
+                if len(result.error_samples) < 20:
+                    result.error_samples.append(info)
+            else:
+                row = UnitRow(key, unit.pos, unit.id, True, "written")
+                lines.append(dumps_line(unit.article.to_record()))
+                line_rows.append(row)
+                rows.append(row)
+                written += 1
+        for row, (offset, length) in zip(line_rows, log.append(lines)):
+            row.offset, row.length = offset, length
+        committed = log.sync()
+        t1 = time.perf_counter()
+        ledger.commit_batch(batch_no, rows, task_ends, committed)
+        t2 = time.perf_counter()
+        self.timings["write"] += t1 - t0
+        self.timings["ledger"] += t2 - t1
+        result.batches += 1
+        result.processed += len(rows)
+        result.written += written
+        result.errors += errors
+        result.duplicates += duplicates
+        if self.progress is not None and rows:
+            self.progress.advance(len(rows), written, errors, duplicates)
+
+    def _unlock(self) -> None:
+        lock = getattr(self, "_lock", None)
+        if lock is not None:
+            lock.close()  # closing the file releases the flock
+            self._lock = None
+
+    def _pipeline(self):
+        if self.pipeline is None:
+            from ..runner import Pipeline
+
+            t0 = time.perf_counter()
+            self.pipeline = Pipeline.from_config(self.cfg)
+            self.timings["load"] += time.perf_counter() - t0
+        return self.pipeline
+
+    def _estimate(self, tasks: list[Task]) -> int | None:
+        from ..io.records import count_records
+
+        total = 0
+        for task in tasks:
+            if not task.is_records:
+                total += 1
+                continue
+            n = count_records(Path(task.path), fmt=task.fmt, split=task.split, csv_delimiter=self.cfg.batch.csv_delimiter)
+            if n is None:
+                return None
+            total += n
+        return total
+
+
+def _lock_worker(folder: Path):
+    """Hold this worker's lock for the whole run: two processes must never append to the
+    same log (a second overnight run started by cron while the first is still going)."""
+    import fcntl
+    import os
+
+    folder.mkdir(parents=True, exist_ok=True)
+    fh = open(folder / "lock", "a+")
+    try:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        fh.seek(0)
+        holder = fh.read().strip() or "another process"
+        fh.close()
+        raise OutputDirError(f"{folder.parent.parent} is being written by {holder}; wait for it to finish or stop it first") from None
+    fh.seek(0)
+    fh.truncate()
+    fh.write(f"pid {os.getpid()}\n")
+    fh.flush()
+    return fh
+
+
+def run_worker(job: BatchJob, rank: int = 0, world_size: int = 1, *, stop: StopFlag | None = None, progress: Progress | None = None) -> WorkerResult:
+    return Worker(job, rank, world_size, stop=stop, progress=progress).run()

@@ -1,0 +1,249 @@
+"""Finalisation: merge every worker's ledger and log into the outputs, deterministically.
+
+Units are gathered in (task key, position) order, whichever worker did them and in
+whatever order or session, so the outputs of a run killed and resumed any number of
+times, or split over any number of workers, are the same bytes as an uninterrupted
+single-process run. Every output is written to a temp file and renamed (never
+half-written); the accounting invariant (per input: records = written + errors +
+duplicates) is checked while gathering and reported in manifest.json.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import time
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from .. import __version__
+from ..config import Config
+from ..io.atomic import atomic_output, atomic_path
+from ..io.jsonl import LogCorrupted, read_span
+from ..io.pairs import record_pairs
+from .engine import now, worker_dir
+from .ledger import Ledger
+
+LIBRARIES = ("torch", "transformers", "tokenizers", "sentencepiece", "sacremoses", "lingua-language-detector",
+             "sentencex", "razdel", "charset-normalizer", "trafilatura", "pyarrow", "datasets", "pydantic", "rich")
+
+
+@dataclass
+class InputCount:
+    input: str
+    records: int | None
+    written: int = 0
+    errors: int = 0
+    duplicates: int = 0
+
+    @property
+    def balanced(self) -> bool:
+        return self.records is not None and self.records == self.written + self.errors + self.duplicates
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"input": self.input, "records": self.records, "written": self.written, "errors": self.errors,
+                "duplicates": self.duplicates, "balanced": self.balanced}
+
+
+@dataclass
+class FinalResult:
+    inputs: list[InputCount] = field(default_factory=list)
+    outputs: dict[str, int] = field(default_factory=dict)  # file -> records/lines
+    seconds: float = 0.0
+    manifest: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def totals(self) -> dict[str, int]:
+        return {
+            "inputs": sum(c.records or 0 for c in self.inputs),
+            "written": sum(c.written for c in self.inputs),
+            "errors": sum(c.errors for c in self.inputs),
+            "duplicates": sum(c.duplicates for c in self.inputs),
+        }
+
+    @property
+    def unbalanced(self) -> list[InputCount]:
+        return [c for c in self.inputs if not c.balanced]
+
+
+def workers_complete(out: Path, world_size: int) -> bool:
+    for rank in range(world_size):
+        path = worker_dir(out, rank, world_size) / "ledger.sqlite"
+        if not path.is_file():
+            return False
+        ledger = Ledger(path)
+        try:
+            if not ledger.get("complete", False):
+                return False
+        finally:
+            ledger.close()
+    return True
+
+
+def finalize(out: Path, config: Config, world_size: int, *, inputs: list[str], ignored: list[str] | None = None,
+             session: dict[str, Any] | None = None) -> FinalResult:
+    t0 = time.perf_counter()
+    out = Path(out)
+    ledgers = [Ledger(worker_dir(out, r, world_size) / "ledger.sqlite") for r in range(world_size)]
+    logs = [open(worker_dir(out, r, world_size) / "articles.jsonl", "rb") for r in range(world_size)]
+    result = FinalResult()
+    try:
+        tasks = sorted((row, w) for w, ledger in enumerate(ledgers) for row in ledger.tasks())
+        wanted = set(config.batch.outputs)
+        kinds = list(config.batch.pair_kinds)
+        seen_ids: set[str] | None = set() if world_size > 1 else None  # cross-worker duplicates
+        with (atomic_output(out / "articles.jsonl") as articles, atomic_output(out / "errors.jsonl") as errors,
+              atomic_output(out / "duplicates.jsonl") as duplicates, _Parallel(out, config, wanted) as parallel):
+            for (key, path, fmt, split, records, complete), w in tasks:
+                count = InputCount(input=f"{path}::{split}" if split else path, records=records if complete else None)
+                expected = 0
+                for pos, uid, claim, state, offset, length, info in ledgers[w].units_of(key):
+                    if pos != expected:
+                        raise LogCorrupted(f"ledger of worker {w} has no unit {expected} of {count.input} (next is {pos})")
+                    expected += 1
+                    if state == "written" and seen_ids is not None:
+                        if uid in seen_ids:
+                            state, info = "duplicate", json.dumps({"id": uid, "source": {"path": path, "format": fmt}, "duplicate_of": "another worker's unit"})
+                        else:
+                            seen_ids.add(uid)
+                    if state == "written":
+                        line = read_span(logs[w], offset, length)
+                        articles.write(line)
+                        parallel.write(json.loads(line), kinds)
+                        count.written += 1
+                    elif state == "error":
+                        errors.write(info.encode("utf-8") + b"\n")
+                        count.errors += 1
+                    else:
+                        duplicates.write(info.encode("utf-8") + b"\n")
+                        count.duplicates += 1
+                result.inputs.append(count)
+            result.outputs = {"articles.jsonl": sum(c.written for c in result.inputs),
+                              "errors.jsonl": sum(c.errors for c in result.inputs),
+                              "duplicates.jsonl": sum(c.duplicates for c in result.inputs), **parallel.counts()}
+        result.seconds = round(time.perf_counter() - t0, 4)
+        result.manifest = _manifest(out, config, ledgers, result, inputs=inputs, ignored=ignored or [], world_size=world_size, session=session)
+        with atomic_output(out / "manifest.json", "w") as fh:
+            json.dump(result.manifest, fh, ensure_ascii=False, indent=2)
+            fh.write("\n")
+    finally:
+        for fh in logs:
+            fh.close()
+        for ledger in ledgers:
+            ledger.close()
+    return result
+
+
+class _Parallel:
+    """articles.parquet, pairs.tsv and pairs.tmx, written from each gathered record."""
+
+    def __init__(self, out: Path, config: Config, wanted: set[str]):
+        self.out, self.config, self.wanted = out, config, wanted
+        self._stack: list[Any] = []
+        self.parquet = self.tsv = self.tmx = None
+
+    def __enter__(self) -> "_Parallel":
+        import contextlib
+
+        from ..io.tmx import TmxWriter
+        from ..io.tsv import PairsTsvWriter
+
+        self._exit = contextlib.ExitStack()
+        stack = self._exit.__enter__()
+        try:
+            if "parquet" in self.wanted:
+                from ..io.parquet import ArticleParquetWriter
+
+                tmp = stack.enter_context(atomic_path(self.out / "articles.parquet"))
+                self.parquet = ArticleParquetWriter(tmp, row_group_rows=self.config.batch.parquet_row_group_rows)
+                stack.callback(self._close_parquet)
+            if "tsv" in self.wanted:
+                self.tsv = PairsTsvWriter(stack.enter_context(atomic_output(self.out / "pairs.tsv", "w")))
+            if "tmx" in self.wanted:
+                fh = stack.enter_context(atomic_output(self.out / "pairs.tmx", "w"))
+                self.tmx = TmxWriter(fh, srclang=self.config.batch.tmx_srclang, adminlang=self.config.batch.tmx_adminlang)
+        except BaseException:
+            self._exit.__exit__(None, None, None)
+            raise
+        return self
+
+    def _close_parquet(self) -> None:
+        if self.parquet is not None:
+            self.parquet.close()
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc_type is None and self.tmx is not None:
+            self.tmx.close()
+        return self._exit.__exit__(exc_type, exc, tb)
+
+    def write(self, record: dict[str, Any], kinds: list[str]) -> None:
+        if self.parquet is not None:
+            self.parquet.write(record)
+        if self.tsv is not None or self.tmx is not None:
+            for pair in record_pairs(record, kinds):
+                if self.tsv is not None:
+                    self.tsv.write(pair)
+                if self.tmx is not None:
+                    self.tmx.write(pair)
+
+    def counts(self) -> dict[str, int]:
+        out = {}
+        if self.parquet is not None:
+            out["articles.parquet"] = self.parquet.count
+        if self.tsv is not None:
+            out["pairs.tsv"] = self.tsv.count
+        if self.tmx is not None:
+            out["pairs.tmx"] = self.tmx.count
+        return out
+
+
+def library_versions() -> dict[str, str]:
+    versions = {"python": platform.python_version()}
+    for name in LIBRARIES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    return versions
+
+
+def _manifest(out: Path, config: Config, ledgers: list[Ledger], result: FinalResult, *, inputs: list[str],
+              ignored: list[str], world_size: int, session: dict[str, Any] | None) -> dict[str, Any]:
+    sessions = []
+    for rank, ledger in enumerate(ledgers):
+        for s in ledger.sessions():
+            sessions.append({"worker": rank, **s})
+    signature = {}
+    for ledger in ledgers:
+        signature = ledger.get("signature") or signature
+    histories = sorted({h for ledger in ledgers for h in ledger.get("config_history", [])})
+    started = min((s["started"] for s in sessions), default=now())
+    return {
+        "newsbridge": __version__,
+        "status": "complete",
+        "inputs": inputs,
+        "out": str(out),
+        "world_size": world_size,
+        "started": started,
+        "finished": now(),
+        "signature": {
+            "newsbridge": __version__,
+            "libraries": library_versions(),
+            "models": signature.get("models", {}),
+            "config_hash": config.config_hash(),
+            "config": config.to_dict(),
+            # More than one hash: the run was resumed with --force-config; each record's
+            # own signature says which config made it.
+            "config_hashes": histories,
+        },
+        "counts": {**result.totals, "input_files": len(result.inputs), "ignored_files": len(ignored),
+                   "balanced": not result.unbalanced},
+        "outputs": result.outputs,
+        "per_input": [c.to_dict() for c in result.inputs],
+        "ignored": ignored[:100],
+        "finalize_seconds": result.seconds,
+        "last_session": session or {},
+        "sessions": sessions,
+    }

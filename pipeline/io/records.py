@@ -1,0 +1,322 @@
+"""Record files: JSONL, JSON, CSV, Parquet and saved `datasets` directories -> Articles.
+
+Every reader streams: JSONL line by line, CSV row by row, Parquet and datasets in chunks
+of `chunk_rows` rows (`iter_batches` / `Dataset.iter`), so an archive of any size is read
+in bounded memory. Each record becomes a `RecordItem` holding an Article or the
+`InputError` that says why it could not be one (no text, empty, not an object...);
+nothing is dropped silently, so callers can account for every record.
+
+Field names (`text`, `id`, `title`, `url`, `lang`) come from `ReadConfig`. A record's id is
+its id field when it has one, else "<file stem>-<hash of title and text>": the same
+article in two places gets the same id.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator, Mapping
+
+from ..config import ReadConfig
+from ..data import Article, Block, Source
+from ..errors import InputError
+
+RECORD_SUFFIXES = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json", ".csv": "csv", ".parquet": "parquet"}
+# Files a saved `datasets` directory holds (Dataset.save_to_disk / DatasetDict.save_to_disk).
+_DATASET_MARKERS = ("state.json", "dataset_info.json")
+_DATASET_DICT_MARKER = "dataset_dict.json"
+_CSV_SNIFF_BYTES = 1 << 20
+
+
+@dataclass
+class RecordItem:
+    """One record of a file: its position, and an Article or the reason there is none."""
+
+    pos: int
+    where: str
+    article: Article | None = None
+    error: InputError | None = None
+
+
+def record_format(path: Path) -> str | None:
+    return RECORD_SUFFIXES.get(Path(path).suffix.lower())
+
+
+def is_saved_dataset(path: Path) -> bool:
+    path = Path(path)
+    return path.is_dir() and (
+        (path / _DATASET_DICT_MARKER).is_file() or all((path / m).is_file() for m in _DATASET_MARKERS)
+    )
+
+
+def dataset_splits(path: Path) -> list[str | None]:
+    """[None] for a saved Dataset, the split names for a saved DatasetDict."""
+    marker = Path(path) / _DATASET_DICT_MARKER
+    if marker.is_file():
+        return list(json.loads(marker.read_text(encoding="utf-8"))["splits"])
+    return [None]
+
+
+def iter_records(path: Path, read: ReadConfig, *, fmt: str | None = None, split: str | None = None,
+                 chunk_rows: int = 1000, csv_delimiter: str = ",") -> Iterator[RecordItem]:
+    """Stream the records of one record file (or one split of a saved dataset)."""
+    path = Path(path)
+    fmt = fmt or ("dataset" if path.is_dir() else record_format(path))
+    readers = {"jsonl": _iter_jsonl, "json": _iter_json, "csv": _iter_csv, "parquet": _iter_parquet, "dataset": _iter_dataset}
+    if fmt not in readers:
+        raise InputError(path, f"is not a record file (supported: {', '.join(sorted(RECORD_SUFFIXES))}, saved datasets)", kind="unsupported")
+    opts = {"chunk_rows": chunk_rows, "csv_delimiter": csv_delimiter, "split": split}
+    count = 0
+    try:
+        for item in readers[fmt](path, read, **opts):
+            count += 1
+            yield item
+    except InputError as exc:
+        # The rest of the file cannot be read: one error item stands for it.
+        yield RecordItem(pos=count, where=exc.path, error=exc)
+        return
+    if count == 0:
+        yield RecordItem(pos=0, where=str(path), error=InputError(path, "holds no records", kind="empty"))
+
+
+def count_records(path: Path, *, fmt: str | None = None, split: str | None = None, csv_delimiter: str = ",") -> int | None:
+    """A cheap count for progress bars (None when it would cost a full parse)."""
+    path = Path(path)
+    fmt = fmt or ("dataset" if path.is_dir() else record_format(path))
+    try:
+        if fmt == "jsonl":
+            n = 0
+            with open(path, "rb") as fh:
+                for line in fh:
+                    n += bool(line.strip())
+            return max(n, 1)
+        if fmt == "parquet":
+            import pyarrow.parquet as pq
+
+            return max(pq.ParquetFile(path).metadata.num_rows, 1)
+        if fmt == "dataset":
+            from datasets import load_from_disk
+
+            ds = load_from_disk(str(path))
+            return max((ds[split] if split else ds).num_rows, 1)
+        if fmt == "csv":
+            with open(path, "rb") as fh:
+                return max(sum(1 for _ in fh) - 1, 1)
+    except Exception:  # noqa: BLE001 - a count is a hint; reading reports the real problem
+        return None
+    return None
+
+
+def record_to_article(rec: Mapping[str, Any], *, path: Path, fmt: str, row: int, where: str, read: ReadConfig) -> Article:
+    """One record -> an Article with raw text (and a title block when the record has one)."""
+    if read.text_field not in rec:
+        fields = ", ".join(str(k) for k in list(rec)[:12]) or "none"
+        raise InputError(where, f"has no '{read.text_field}' field (fields: {fields}; set read.text_field)", kind="no_text")
+    text = rec[read.text_field]
+    if text is None:
+        raise InputError(where, f"'{read.text_field}' is null", kind="empty")
+    if not isinstance(text, str):
+        raise InputError(where, f"'{read.text_field}' is a {type(text).__name__}, expected a string", kind="record")
+    if not text.strip():
+        raise InputError(where, f"'{read.text_field}' is empty", kind="empty")
+    if len(text) > read.max_bytes:
+        raise InputError(where, f"'{read.text_field}' has {len(text):,} characters, over read.max_bytes={read.max_bytes:,}", kind="too_large")
+    if _looks_binary(text):
+        raise InputError(where, f"'{read.text_field}' looks like binary data, not text (NUL or control characters)", kind="binary")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    title = _optional_str(rec.get(read.title_field))
+    raw_id = rec.get(read.id_field)
+    if raw_id is not None and str(raw_id).strip():
+        article_id = str(raw_id).strip()
+    else:
+        digest = hashlib.sha1(f"{title or ''}\x1f{text}".encode("utf-8")).hexdigest()[:12]
+        article_id = f"{_slug(path)}-{digest}"
+    article = Article(
+        id=article_id,
+        source=Source(
+            path=str(path),
+            format=fmt,
+            row=row,
+            url=_optional_str(rec.get(read.url_field)),
+            declared_lang=_optional_str(rec.get(read.lang_field)),
+        ),
+        raw=text,
+    )
+    if title:
+        # The record says which line is the title; the body is split as clean splits text.
+        from ..stages.clean import split_blocks
+
+        article.blocks = [Block(kind="title", text=title)] + [Block(kind="paragraph", text=t) for t in split_blocks(text)]
+    return article
+
+
+# -- readers ------------------------------------------------------------------------------
+
+
+def _item(rec: Any, *, path: Path, fmt: str, pos: int, where: str, read: ReadConfig) -> RecordItem:
+    if not isinstance(rec, Mapping):
+        err = InputError(where, f"is a JSON {type(rec).__name__}, expected an object with a '{read.text_field}' field", kind="record")
+        return RecordItem(pos=pos, where=where, error=err)
+    try:
+        return RecordItem(pos=pos, where=where, article=record_to_article(rec, path=path, fmt=fmt, row=pos, where=where, read=read))
+    except InputError as exc:
+        return RecordItem(pos=pos, where=where, error=exc)
+
+
+def _iter_jsonl(path: Path, read: ReadConfig, **_: Any) -> Iterator[RecordItem]:
+    pos = 0
+    with _open_binary(path) as fh:
+        for lineno, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            where = f"{path} line {lineno}"
+            try:
+                text = line.decode("utf-8-sig" if lineno == 1 else "utf-8")
+                rec = json.loads(text)
+            except UnicodeDecodeError as exc:
+                item = RecordItem(pos=pos, where=where, error=InputError(where, f"is not valid UTF-8 ({exc.reason} at byte {exc.start})", kind="encoding"))
+            except json.JSONDecodeError as exc:
+                item = RecordItem(pos=pos, where=where, error=InputError(where, f"is not valid JSON ({exc.msg} at column {exc.colno})", kind="record"))
+            else:
+                item = _item(rec, path=path, fmt="jsonl", pos=pos, where=where, read=read)
+            yield item
+            pos += 1
+
+
+def _iter_json(path: Path, read: ReadConfig, **_: Any) -> Iterator[RecordItem]:
+    size = _stat_size(path)
+    # A JSON document is parsed whole, so it is bounded like a text file; archives use JSONL.
+    if size > read.max_bytes:
+        raise InputError(path, f"is {size:,} bytes, over read.max_bytes={read.max_bytes:,} (use JSONL for large archives)", kind="too_large")
+    try:
+        data = json.loads(path.read_bytes().decode("utf-8-sig"))
+    except UnicodeDecodeError as exc:
+        raise InputError(path, f"is not valid UTF-8 ({exc.reason} at byte {exc.start})", kind="encoding") from None
+    except json.JSONDecodeError as exc:
+        raise InputError(path, f"is not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})", kind="record") from None
+    items = data if isinstance(data, list) else [data]
+    for pos, rec in enumerate(items):
+        where = f"{path} item {pos}" if isinstance(data, list) else str(path)
+        yield _item(rec, path=path, fmt="json", pos=pos, where=where, read=read)
+
+
+def _iter_csv(path: Path, read: ReadConfig, *, csv_delimiter: str = ",", **_: Any) -> Iterator[RecordItem]:
+    encoding = _csv_encoding(path)
+    csv.field_size_limit(max(read.max_bytes, 131072))
+    pos = 0
+    with open(path, encoding=encoding, newline="", errors="strict") as fh:
+        reader = csv.DictReader(fh, delimiter=csv_delimiter)
+        try:
+            header = reader.fieldnames or []
+            if read.text_field not in header:
+                raise InputError(path, f"has no '{read.text_field}' column (columns: {', '.join(header[:12]) or 'none'}; set read.text_field)", kind="no_text")
+            for row in reader:
+                where = f"{path} row {pos + 1} (line {reader.line_num})"
+                yield _item(row, path=path, fmt="csv", pos=pos, where=where, read=read)
+                pos += 1
+        except UnicodeDecodeError as exc:
+            raise InputError(f"{path} after row {pos}", f"is not valid {encoding} ({exc.reason}); the rest of the file was not read", kind="encoding") from None
+        except csv.Error as exc:
+            raise InputError(f"{path} line {reader.line_num}", f"is not valid CSV ({exc}); the rest of the file was not read", kind="record") from None
+
+
+def _iter_parquet(path: Path, read: ReadConfig, *, chunk_rows: int = 1000, **_: Any) -> Iterator[RecordItem]:
+    import pyarrow.parquet as pq
+
+    try:
+        pf = pq.ParquetFile(path)
+    except Exception as exc:  # noqa: BLE001 - pyarrow raises several types for bad files
+        raise InputError(path, f"is not a readable Parquet file ({exc})", kind="record") from None
+    yield from _iter_table_chunks(path, "parquet", read, pf.schema_arrow.names,
+                                  lambda cols: (b.to_pylist() for b in pf.iter_batches(batch_size=chunk_rows, columns=cols)))
+
+
+def _iter_dataset(path: Path, read: ReadConfig, *, chunk_rows: int = 1000, split: str | None = None, **_: Any) -> Iterator[RecordItem]:
+    from datasets import load_from_disk
+
+    try:
+        ds = load_from_disk(str(path))
+    except Exception as exc:  # noqa: BLE001
+        raise InputError(path, f"is not a readable saved dataset ({exc})", kind="record") from None
+    if split is not None:
+        ds = ds[split]
+
+    def chunks(cols: list[str]):
+        for batch in ds.select_columns(cols).iter(batch_size=chunk_rows):
+            keys = list(batch)
+            n = len(batch[keys[0]]) if keys else 0
+            yield [{k: batch[k][i] for k in keys} for i in range(n)]
+
+    where_path = Path(f"{path}::{split}") if split else path
+    yield from _iter_table_chunks(where_path, "dataset", read, list(ds.column_names), chunks)
+
+
+def _iter_table_chunks(path: Path, fmt: str, read: ReadConfig, columns: list[str], chunks) -> Iterator[RecordItem]:
+    if read.text_field not in columns:
+        raise InputError(path, f"has no '{read.text_field}' column (columns: {', '.join(columns[:12]) or 'none'}; set read.text_field)", kind="no_text")
+    wanted = [c for c in (read.text_field, read.id_field, read.title_field, read.url_field, read.lang_field) if c in columns]
+    wanted = list(dict.fromkeys(wanted))
+    pos = 0
+    try:
+        for rows in chunks(wanted):
+            for row in rows:
+                yield _item(row, path=path, fmt=fmt, pos=pos, where=f"{path} row {pos}", read=read)
+                pos += 1
+    except InputError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a corrupt row group: the rest is unreadable
+        raise InputError(f"{path} row {pos}", f"could not be read ({type(exc).__name__}: {exc}); the rest of the file was not read", kind="record") from None
+
+
+# -- helpers ------------------------------------------------------------------------------
+
+
+def _open_binary(path: Path):
+    try:
+        return open(path, "rb")
+    except OSError as exc:
+        raise InputError(path, f"cannot be opened ({exc.strerror})", kind="missing") from None
+
+
+def _stat_size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError as exc:
+        raise InputError(path, f"cannot be read ({exc.strerror})", kind="missing") from None
+
+
+def _csv_encoding(path: Path) -> str:
+    """The encoding of a CSV file, decided on its first MB like a text file's."""
+    from .readers import decode_bytes
+
+    with _open_binary(path) as fh:
+        sample = fh.read(_CSV_SNIFF_BYTES)
+        more = fh.read(1)
+    if more and b"\n" in sample:
+        sample = sample[: sample.rindex(b"\n") + 1]  # never cut a character in half
+    _, encoding = decode_bytes(sample, path)
+    return "utf-8-sig" if encoding in ("utf-8", "utf_8") else encoding
+
+
+def _optional_str(value: Any) -> str | None:
+    if value is None:
+        return None
+    value = str(value).strip()
+    return value or None
+
+
+def _slug(path: Path) -> str:
+    stem = Path(str(path).split("::")[0]).stem
+    return re.sub(r"[^\w.-]+", "-", stem, flags=re.UNICODE).strip("-") or "records"
+
+
+def _looks_binary(text: str) -> bool:
+    sample = text[:8192]
+    if "\x00" in sample:
+        return True
+    control = sum(1 for c in sample if ord(c) < 32 and c not in "\t\n\x0c\r\x1b")
+    return control > len(sample) * 0.05

@@ -1,0 +1,109 @@
+"""pairs.tsv / pairs.tmx / articles.parquet from records: structure, escaping, loadability."""
+
+import json
+
+import pytest
+
+from pipeline.io.pairs import clean_text, record_pairs
+from pipeline.io.parquet import ArticleParquetWriter, flatten_record
+from pipeline.io.tmx import TmxWriter
+from pipeline.io.tsv import TSV_COLUMNS, PairsTsvWriter
+
+from .tmx_dtd import XML_NS, validate_tmx
+
+NASTY = 'A & B <tag> "quoted"\x00\x07 tab\there\nnew line \x1b[31m'
+
+
+def _record():
+    return {
+        "id": "a<1>&",
+        "source": {"path": "x.txt", "lang": "en", "format": "txt"},
+        "title": {"en": "Title " + NASTY, "uk": "Заголовок"},
+        "title_src": "en",
+        "sections": [
+            {"heading": None, "lang": "en", "text": {"en": "One. Two.", "uk": "Один. Два."}, "summary": {"en": "S", "uk": "С"},
+             "segments": [{"en": "One.", "uk": "Один.", "src": "en", "para": 0, "script": "Latin"},
+                          {"en": "Two.", "uk": "", "src": "en", "para": 0}]},
+            {"heading": {"ru": "Заголовок раздела", "en": "Section heading", "uk": "Заголовок розділу"}, "heading_src": "ru", "lang": "ru",
+             "text": {"ru": "Привет.", "en": "Hello.", "uk": "Привіт."}, "summary": {},
+             "segments": [{"ru": "Привет.", "en": "Hello.", "uk": "Привіт.", "src": "ru", "para": 0}]},
+        ],
+        "summary": {"en": "Sum", "uk": "Підсумок"},
+        "tags": [{"text": "НОВИНИ", "lang": "uk", "translation": "NEWS", "translations": {"en": "NEWS"}}],
+        "signature": {"config_hash": "abc", "newsbridge": "0.1.0"},
+    }
+
+
+def test_pairs_cover_title_heading_body_tag_and_skip_incomplete():
+    pairs = list(record_pairs(_record()))
+    kinds = [(p.kind, p.section) for p in pairs]
+    # "Two." has no uk side: no pair. The ru heading and segment keep their ru source.
+    assert kinds == [("title", None), ("body", 0), ("heading", 1), ("body", 1), ("tag", None)]
+    assert pairs[2].texts == {"en": "Section heading", "uk": "Заголовок розділу", "ru": "Заголовок раздела"}
+    assert pairs[4].texts == {"en": "NEWS", "uk": "НОВИНИ"} and pairs[4].src == "uk"
+    assert [p.kind for p in record_pairs(_record(), kinds=("body",))] == ["body", "body"]
+
+
+def test_clean_text_removes_controls_and_collapses_space():
+    assert clean_text(NASTY) == 'A & B <tag> "quoted" tab here new line [31m'
+
+
+def test_tmx_is_valid_tmx14_with_both_languages(tmp_path):
+    path = tmp_path / "pairs.tmx"
+    with open(path, "w", encoding="utf-8") as fh:
+        writer = TmxWriter(fh, srclang="en")
+        for pair in record_pairs(_record()):
+            writer.write(pair)
+        writer.close()
+    tree = validate_tmx(path)
+    header = tree.find("header")
+    for attr in ("creationtool", "creationtoolversion", "segtype", "o-tmf", "adminlang", "srclang", "datatype"):
+        assert header.get(attr)
+    tus = tree.findall("body/tu")
+    assert len(tus) == 5
+    for tu in tus:
+        langs = [tuv.get(XML_NS) for tuv in tu.findall("tuv")]
+        assert {"en", "uk"} <= set(langs) and langs[0] == tu.get("srclang")
+        assert tu.find("prop[@type='x-article-id']").text == "a<1>&"
+    title_en = tus[0].find("tuv/seg").text
+    assert title_en == 'Title A & B <tag> "quoted" tab here new line [31m'  # escaped, then parsed back
+    assert [t.get(XML_NS) for t in tus[2].findall("tuv")] == ["ru", "en", "uk"]
+
+
+def test_tsv_columns_and_cells(tmp_path):
+    path = tmp_path / "pairs.tsv"
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        writer = PairsTsvWriter(fh)
+        for pair in record_pairs(_record()):
+            writer.write(pair)
+    lines = path.read_text(encoding="utf-8").split("\n")
+    assert lines[0].split("\t") == list(TSV_COLUMNS) and lines[-1] == ""
+    rows = [line.split("\t") for line in lines[1:-1]]
+    assert all(len(r) == len(TSV_COLUMNS) for r in rows)
+    assert rows[0][:4] == ["a<1>&", "", "title", "en"] and rows[2][:4] == ["a<1>&", "1", "heading", "ru"]
+    assert rows[1][4:] == ["One.", "Один."]
+
+
+def test_parquet_flattened_loads_with_datasets(tmp_path):
+    datasets = pytest.importorskip("datasets")
+    path = tmp_path / "articles.parquet"
+    writer = ArticleParquetWriter(path, row_group_rows=2)
+    records = []
+    for i in range(5):
+        rec = _record()
+        rec["id"] = f"r{i}"
+        records.append(rec)
+        writer.write(rec)
+    writer.write({"id": "bare"})  # a minimal record still fits the fixed schema
+    writer.close()
+    ds = datasets.load_dataset("parquet", data_files=str(path), split="train")
+    assert ds.num_rows == 6 and ds[0]["id"] == "r0"
+    row = ds[0]
+    assert row["title_en"].startswith("Title") and row["title_uk"] == "Заголовок"
+    assert row["text_uk"] == "Один. Два.\n\nПривіт." and row["text"] == "One. Two.\n\nПривет."
+    assert row["n_sections"] == 2 and row["n_segments"] == 3
+    assert row["sections"][1]["heading"] == "Заголовок раздела" and row["segments"][2]["text"] == "Привет."
+    assert row["tags"][0] == {"text": "НОВИНИ", "lang": "uk", "en": "NEWS", "uk": "НОВИНИ"}
+    assert ds[5]["n_sections"] == 0
+    assert flatten_record(records[0])["config_hash"] == "abc"
+    json.dumps(flatten_record(records[0]))  # plain data only

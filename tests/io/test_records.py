@@ -1,0 +1,113 @@
+"""Record readers: every record becomes an Article or an error naming where and why."""
+
+import json
+
+import pytest
+
+from pipeline.config import ReadConfig
+from pipeline.io.records import count_records, is_saved_dataset, dataset_splits, iter_records
+
+READ = ReadConfig()
+
+
+def _items(path, **kw):
+    return list(iter_records(path, READ, **kw))
+
+
+def test_jsonl_records_ids_fields_and_errors(tmp_path):
+    path = tmp_path / "news.jsonl"
+    lines = [
+        json.dumps({"id": 7, "title": "Kyiv weather", "text": "It will be sunny.\n\nWinds are light.", "url": "https://x.test/a", "lang": "en"}),
+        "",  # blank lines are not records
+        "{not json",
+        json.dumps({"body": "no text field"}),
+        json.dumps({"text": "   "}),
+        json.dumps(["a", "list"]),
+        json.dumps({"text": "No id here."}),
+    ]
+    path.write_bytes(("\n".join(lines) + "\n").encode() + b'{"text": "caf\xe9"}\n')
+    items = _items(path)
+    assert [i.pos for i in items] == list(range(7))
+    first = items[0].article
+    assert first.id == "7" and first.source.url == "https://x.test/a" and first.source.declared_lang == "en"
+    assert first.source.row == 0 and first.source.format == "jsonl"
+    # The title field becomes a title block; the body is split into paragraphs.
+    assert [(b.kind, b.text) for b in first.blocks] == [("title", "Kyiv weather"), ("paragraph", "It will be sunny."), ("paragraph", "Winds are light.")]
+    kinds = [(i.error.kind if i.error else "ok") for i in items]
+    assert kinds == ["ok", "record", "no_text", "empty", "record", "ok", "encoding"]
+    assert "line 3" in str(items[1].error) and "not valid JSON" in str(items[1].error)
+    assert "no 'text' field" in str(items[2].error) and "body" in str(items[2].error)
+    assert "line 8" in str(items[6].error) and "UTF-8" in str(items[6].error)
+    # No id field: a content hash, stable across reads.
+    assert items[5].article.id.startswith("news-") and items[5].article.id == _items(path)[5].article.id
+
+
+def test_custom_field_names(tmp_path):
+    path = tmp_path / "x.jsonl"
+    path.write_text(json.dumps({"doc_id": "a", "body": "Text here."}) + "\n", encoding="utf-8")
+    read = ReadConfig(text_field="body", id_field="doc_id")
+    (item,) = iter_records(path, read)
+    assert item.article.id == "a" and item.article.raw == "Text here."
+
+
+def test_json_object_and_list(tmp_path):
+    one = tmp_path / "one.json"
+    one.write_text(json.dumps({"text": "Only one."}), encoding="utf-8")
+    many = tmp_path / "many.json"
+    many.write_text(json.dumps([{"text": "A."}, {"nope": 1}]), encoding="utf-8")
+    assert [i.article.raw for i in _items(one)] == ["Only one."]
+    items = _items(many)
+    assert items[0].article.raw == "A." and items[1].error.kind == "no_text" and "item 1" in str(items[1].error)
+    broken = tmp_path / "broken.json"
+    broken.write_text("[{", encoding="utf-8")
+    (item,) = _items(broken)
+    assert item.error.kind == "record" and "not valid JSON" in str(item.error)
+
+
+def test_csv_utf8_and_cp1251(tmp_path):
+    path = tmp_path / "a.csv"
+    path.write_text('id,title,text\n1,Заголовок,"Перший рядок.\n\nДругий абзац."\n2,,\n', encoding="utf-8-sig")
+    items = _items(path)
+    assert items[0].article.id == "1" and "Другий абзац." in items[0].article.raw
+    assert items[1].error.kind == "empty" and "row 2" in str(items[1].error)
+    legacy = tmp_path / "legacy.csv"
+    legacy.write_bytes("id;text\n1;Це новина українською мовою про погоду в Києві.\n".encode("cp1251"))
+    (item,) = _items(legacy, csv_delimiter=";")
+    assert item.article.raw.startswith("Це новина")
+    nocol = tmp_path / "nocol.csv"
+    nocol.write_text("a,b\n1,2\n", encoding="utf-8")
+    (item,) = _items(nocol)
+    assert item.error.kind == "no_text" and "no 'text' column" in str(item.error)
+
+
+def test_parquet_streams_in_chunks(tmp_path):
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    rows = [{"id": f"p{i}", "text": f"Sentence number {i}.", "extra": "x" * 10} for i in range(25)]
+    rows[3]["text"] = None
+    path = tmp_path / "a.parquet"
+    pq.write_table(pa.Table.from_pylist(rows), path, row_group_size=10)
+    items = _items(path, chunk_rows=4)
+    assert len(items) == 25 and count_records(path) == 25
+    assert items[24].article.id == "p24" and items[3].error.kind == "empty"
+    assert all(i.pos == n for n, i in enumerate(items))
+
+
+def test_saved_dataset_and_dict(tmp_path):
+    datasets = pytest.importorskip("datasets")
+    ds = datasets.Dataset.from_list([{"id": "d1", "text": "One."}, {"id": "d2", "text": "Two."}])
+    ds.save_to_disk(str(tmp_path / "ds"))
+    assert is_saved_dataset(tmp_path / "ds") and dataset_splits(tmp_path / "ds") == [None]
+    assert [i.article.id for i in _items(tmp_path / "ds", chunk_rows=1)] == ["d1", "d2"]
+    dd = datasets.DatasetDict({"train": ds, "test": datasets.Dataset.from_list([{"id": "t1", "text": "Three."}])})
+    dd.save_to_disk(str(tmp_path / "dd"))
+    assert set(dataset_splits(tmp_path / "dd")) == {"train", "test"}
+    assert [i.article.id for i in _items(tmp_path / "dd", split="test")] == ["t1"]
+
+
+def test_empty_record_file_is_one_error(tmp_path):
+    path = tmp_path / "empty.jsonl"
+    path.write_text("\n\n", encoding="utf-8")
+    (item,) = _items(path)
+    assert item.error.kind == "empty" and "holds no records" in str(item.error)
