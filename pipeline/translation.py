@@ -33,6 +33,13 @@ if TYPE_CHECKING:
 
 # Warning kinds; every warning text starts with "<kind>: ", and a segment gets at most one of each.
 WARNING_KINDS = ("no_model", "loop", "length", "language", "numbers")
+# How bad a problem is when choosing between a first output and its retry: a loop can be
+# cut and a run-on flagged, a text in the wrong language is useless to its reader.
+_SEVERITY = {"language": 2, "loop": 1, "length": 1}
+
+
+def _severity(problems: dict[str, str]) -> int:
+    return sum(_SEVERITY[k] for k in problems)
 
 
 @dataclass
@@ -291,7 +298,7 @@ class TranslationEngine:
                     found = self._problems(sources[i], out, tgt)
                     retried[i] = True
                     # The retry's settings are the safer ones: keep it unless it is worse.
-                    if len(found) <= len(problems[i]):
+                    if _severity(found) <= _severity(problems[i]):
                         outs[i], problems[i] = out, found
         done = []
         for source, out, found, was_retried in zip(sources, outs, problems, retried):

@@ -41,7 +41,7 @@ class DecodeOptions:
     def length_bounds(self, input_tokens: int, cap: int) -> tuple[int, int]:
         """(min, max) output tokens for an input of `input_tokens`; max never exceeds `cap`."""
         hi = max(1, min(cap, math.ceil(self.max_length_ratio * input_tokens + self.max_length_extra)))
-        lo = min(hi, math.floor(self.min_length_ratio * input_tokens))
+        lo = min(hi, math.ceil(self.min_length_ratio * input_tokens))
         return lo, hi
 
 

@@ -27,7 +27,9 @@ from .batching import auto_batch_tokens, plan_batches
 from .marian_pieces import TOKENIZER_FILES, MarianPieces
 
 if TYPE_CHECKING:
+    from ..config import Config
     from ..context import Context
+    from ..models import ModelCatalog
 
 MARKER = "newsbridge.json"
 
@@ -38,9 +40,10 @@ def converted_name(ref_name: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "--", ref_name.strip("/")).strip("-.") or "model"
 
 
-def ct2_models_dir(context: "Context") -> Path:
-    configured = context.config.translate.ctranslate2.models_dir
-    return Path(configured).expanduser() if configured else context.catalog.root / "ct2"
+def ct2_models_dir(config: "Config", catalog: "ModelCatalog") -> Path:
+    """Where converted models live: translate.ctranslate2.models_dir, else <models root>/ct2."""
+    configured = config.translate.ctranslate2.models_dir
+    return Path(configured).expanduser() if configured else catalog.root / "ct2"
 
 
 def is_ct2_dir(path: Path) -> bool:
@@ -96,7 +99,7 @@ def find_converted(model: ResolvedModel, context: "Context") -> Path:
     """The CTranslate2 directory for `model`: itself when it is one, else its converted copy."""
     if is_ct2_dir(model.path):
         return model.path
-    target = ct2_models_dir(context) / converted_name(model.spec.name)
+    target = ct2_models_dir(context.config, context.catalog) / converted_name(model.spec.name)
     if not is_ct2_dir(target):
         raise ModelUnavailable(
             f"{model.spec.name} (CTranslate2)",

@@ -108,6 +108,7 @@ class MarianTranslator(Translator):
             num_beams=opts.num_beams,
             do_sample=False,
             max_new_tokens=max(hi),
+            max_length=None,  # the model's own max_length would only conflict with max_new_tokens
             min_new_tokens=min(lo),
             no_repeat_ngram_size=opts.no_repeat_ngram_size,
             repetition_penalty=opts.repetition_penalty,

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import typer
 
+from .eval import eval_app
 from .models import models_app
 from .run import run_command
+from .translate import translate_command
 
 app = typer.Typer(
     name="newsbridge",
@@ -16,6 +18,8 @@ app = typer.Typer(
 )
 app.command("run")(run_command)
 app.add_typer(models_app, name="models")
+app.command("translate")(translate_command)
+app.add_typer(eval_app, name="eval")
 
 
 @app.callback()
