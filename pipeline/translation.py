@@ -159,8 +159,18 @@ class TranslationEngine:
 
         self._run_waves(jobs)
 
+        g = self.guards
         for job in jobs:
             req = requests[job.index]
+            if len(job.hops) > 1:
+                # A pivoted text was checked against the intermediate one at each hop; the
+                # final text must not repeat more than the original source does either.
+                loop = find_loop(job.text, req.text, min_repeats=g.loop_min_repeats, max_chars=g.loop_max_chars)
+                if loop and g.collapse_loops:
+                    job.text = collapse_loops(job.text, req.text, min_repeats=g.loop_min_repeats, max_chars=g.loop_max_chars)
+                if loop:
+                    add_warning(job.warnings, f"loop: the {req.tgt} translation looped ('{loop[0][:40]}' repeated {loop[1]} times in a row)"
+                                + ("; cut to one occurrence" if g.collapse_loops else ""))
             if self.guards.check_numbers:
                 lost = missing_numbers(req.text, job.text, min_digits=self.guards.number_min_digits)
                 if lost:
