@@ -215,29 +215,106 @@ class LangIdConfig(Section):
         return v
 
 
+class MarianBackendConfig(Section):
+    """`translate.backend: marian` (transformers)."""
+
+    # auto: float32 on CPU; bfloat16 on CUDA when the card supports it, else float16.
+    dtype: Literal["auto", "float32", "float16", "bfloat16"] = "auto"
+    # dynamic_int8: torch dynamic int8 quantisation of the Linear layers (CPU only); about
+    # 3x faster decoding on CPUs with VNNI for a small quality cost.
+    quantize: Literal["none", "dynamic_int8"] = "none"
+
+
+class CTranslate2BackendConfig(Section):
+    """`translate.backend: ctranslate2`: models converted by `newsbridge models convert`."""
+
+    # auto: int8 on CPU; bfloat16 (or float16) on CUDA. Any type CTranslate2 supports on
+    # the device is accepted (int8, int8_float32, int8_float16, float16, bfloat16, float32).
+    compute_type: str = "auto"
+    # Where converted models live (<dir>/<model name>); None means <models root>/ct2.
+    models_dir: str | None = None
+    # Weight type `models convert` writes (int8 is smallest; float16 keeps full quality for GPUs).
+    quantization: Literal["int8", "int8_float16", "int8_bfloat16", "float16", "bfloat16", "float32"] = "int8"
+    # Parallel translations (CTranslate2 inter_threads); intra-op threads follow runtime.threads.
+    inter_threads: int = Field(1, ge=1)
+
+
+class TranslateGuardsConfig(Section):
+    """Checks on every model output, with one retry under safer settings."""
+
+    # One retry (batched) for outputs that loop, hit the length bound or come out in a wrong language.
+    retry: bool = True
+    # Retry settings: the blocked n-gram size and penalty make a second loop unlikely.
+    retry_num_beams: int = Field(4, ge=1)
+    retry_no_repeat_ngram_size: int = Field(3, ge=0)
+    retry_repetition_penalty: float = Field(1.3, gt=0)
+    # A loop: a chunk of 1..loop_max_chars characters holding a letter (a syllable, a word,
+    # a few words) repeated loop_min_repeats times or more in a row, and more often than
+    # anything repeats in the source.
+    loop_min_repeats: int = Field(4, ge=2)
+    loop_max_chars: int = Field(40, ge=1)
+    # A loop that survives the retry is cut down to one occurrence (and warned about).
+    collapse_loops: bool = True
+    # Target language -> languages its output must not come back in (opus-mt-en-uk can answer in Russian).
+    wrong_languages: dict[str, list[str]] = Field(default_factory=lambda: {"uk": ["ru"]})
+    # Target language -> letters its orthography never uses: vocabulary pieces holding them
+    # are suppressed in the retry after a wrong-language output.
+    foreign_letters: dict[str, str] = Field(default_factory=lambda: {"uk": "ыэъёЫЭЪЁ"})
+    # The statistical language check only judges outputs with this many letters, and only
+    # believes a wrong language at this confidence; orthography decides shorter ones.
+    language_min_letters: int = Field(20, ge=1)
+    language_min_confidence: float = Field(0.9, ge=0.0, le=1.0)
+    # Numbers (of at least number_min_digits digits: single digits are often spelled out),
+    # URLs and e-mail addresses of the source must appear in the output.
+    check_numbers: bool = True
+    number_min_digits: int = Field(2, ge=1)
+
+
 class TranslateConfig(Section):
     backend: str = "marian"
     # Languages every segment is made available in.
     targets: list[str] = Field(default_factory=lambda: ["en", "uk"])
-    # Direction "src-tgt" -> model name (manifest), local directory or hub id.
+    # Direction "src-tgt" -> model name (manifest), local directory or hub id. "mul-<pivot>"
+    # names a multilingual model for source languages without a model of their own.
     models: dict[str, str] = Field(
         default_factory=lambda: {
             "en-uk": "opus-mt-en-uk",
             "uk-en": "opus-mt-uk-en",
             "ru-en": "opus-mt-ru-en",
+            "mul-en": "opus-mt-mul-en",
         }
     )
     # Missing directions go through this language (ru->uk = ru->en->uk).
     pivot: str = "en"
-    batch_size: int = Field(32, ge=1)
+    # A batch holds at most batch_size segments and batch_tokens padded source tokens
+    # (rows x longest); 0 = auto: 2048 on CPU, sized from the card's memory on CUDA.
+    batch_size: int = Field(64, ge=1)
+    batch_tokens: int = Field(0, ge=0)
+    # Longer inputs (model tokens) are split at clause/word boundaries and the pieces
+    # rejoined; the model's own limit applies when it is lower.
+    max_input_tokens: int = Field(256, ge=8)
     num_beams: int = Field(4, ge=1)
-    # Output length bound as a ratio of the input length (tokens), plus a constant.
+    # Output length bound per segment, in tokens: ratio x input tokens + extra.
     max_length_ratio: float = Field(2.0, gt=0)
     max_length_extra: int = Field(10, ge=0)
+    # Minimum output length as a ratio of the input (0 = none; benchmarks force lengths with it).
+    min_length_ratio: float = Field(0.0, ge=0)
     no_repeat_ngram_size: int = Field(0, ge=0)
     repetition_penalty: float = Field(1.0, gt=0)
     # Distinct (model, text) translations kept in memory for repeats.
     cache_size: int = Field(100_000, ge=0)
+    marian: MarianBackendConfig = Field(default_factory=MarianBackendConfig)
+    ctranslate2: CTranslate2BackendConfig = Field(default_factory=CTranslate2BackendConfig)
+    guards: TranslateGuardsConfig = Field(default_factory=TranslateGuardsConfig)
+
+    @field_validator("models")
+    @classmethod
+    def _directions(cls, v: dict[str, str]) -> dict[str, str]:
+        for key in v:
+            src, sep, tgt = key.partition("-")
+            if not sep or not src or not tgt or "-" in tgt:
+                raise ValueError(f"direction keys look like 'en-uk' or 'mul-en', got '{key}'")
+        return v
 
 
 class SummarizeConfig(Section):

@@ -58,6 +58,7 @@ translators = Registry(
     "translation backend",
     {
         "marian": "pipeline.backends.marian:MarianTranslator",
+        "ctranslate2": "pipeline.backends.ct2:CTranslate2Translator",
     },
 )
 

@@ -1,7 +1,8 @@
 """Tiny random-weight models of the real architectures, built locally in seconds.
 
 Tests and the offline demo need models without a hub: these are MarianMT (en->uk,
-uk->en, ru->en) and a T5 summariser with the real model classes and real SentencePiece
+uk->en, ru->en, a multi-target en->East Slavic one with ">>ukr<<" tokens, a multilingual
+mul->en one) and a T5 summariser with the real model classes and real SentencePiece
 tokenizers trained on a small bundled text. Weights are random (seeded), so output is
 gibberish; everything else (tokenisation, batching, generate(), saving, loading) is real.
 Building is deterministic: the same seed gives byte-identical weights.
@@ -18,6 +19,12 @@ from pathlib import Path
 
 # Directory name under the output folder -> what it is. Manifest names are "tiny-<dir>".
 MARIAN_DIRECTIONS = {"marian-en-uk": ("en", "uk"), "marian-uk-en": ("uk", "en"), "marian-ru-en": ("ru", "en")}
+# Like the real multi-target opus-mt models (en -> East Slavic, target token first) and the
+# multilingual opus-mt-mul-en: (src, tgt, target-language tokens in the vocabulary).
+MARIAN_MULTI = {
+    "marian-en-zle": ("en", "zle", (">>bel<<", ">>rus<<", ">>ukr<<")),
+    "marian-mul-en": ("mul", "en", ()),
+}
 SUMMARIZER_DIR = "t5-summarizer"
 
 
@@ -35,9 +42,17 @@ def corpus_text() -> str:
     return resources.files("pipeline.resources").joinpath("tiny_corpus.txt").read_text(encoding="utf-8")
 
 
-def train_sentencepiece(prefix: Path, vocab_size: int, *, t5_ids: bool) -> Path:
-    """Train a unigram SentencePiece model on the bundled corpus; returns the .model path.
-    Trained from an iterator into memory, so no temp paths end up inside the model file."""
+def train_sentencepiece(
+    prefix: Path,
+    vocab_size: int,
+    *,
+    t5_ids: bool,
+    lines: list[str] | None = None,
+    model_type: str = "unigram",
+) -> Path:
+    """Train a SentencePiece model on `lines` (default: the bundled corpus); returns the
+    .model path. Trained from an iterator into memory, so no temp paths end up inside the
+    model file."""
     import io
 
     import sentencepiece as spm
@@ -45,10 +60,10 @@ def train_sentencepiece(prefix: Path, vocab_size: int, *, t5_ids: bool) -> Path:
     ids = dict(pad_id=0, eos_id=1, unk_id=2, bos_id=-1) if t5_ids else dict(pad_id=-1, eos_id=0, unk_id=1, bos_id=-1)
     buffer = io.BytesIO()
     spm.SentencePieceTrainer.train(
-        sentence_iterator=iter(corpus_text().splitlines()),
+        sentence_iterator=iter(lines if lines is not None else corpus_text().splitlines()),
         model_writer=buffer,
         vocab_size=vocab_size,
-        model_type="unigram",
+        model_type=model_type,
         character_coverage=1.0,
         byte_fallback=False,  # like the real opus-mt vocabularies: unknown characters are <unk>
         hard_vocab_limit=False,
@@ -72,7 +87,10 @@ def build_tiny_models(out_dir: Path, *, seed: int = 0, shape: TinyShape = TinySh
         t5_spm = train_sentencepiece(Path(tmp) / "t5", shape.vocab_size, t5_ids=True)
         for i, (name, (src, tgt)) in enumerate(sorted(MARIAN_DIRECTIONS.items())):
             torch.manual_seed(seed + i)
-            built.append(_build_marian(out_dir / name, marian_spm, src, tgt, shape))
+            built.append(build_marian(out_dir / name, marian_spm, src, tgt, shape))
+        for i, (name, (src, tgt, tokens)) in enumerate(sorted(MARIAN_MULTI.items())):
+            torch.manual_seed(seed + 50 + i)
+            built.append(build_marian(out_dir / name, marian_spm, src, tgt, shape, extra_tokens=tokens))
         torch.manual_seed(seed + 100)
         built.append(_build_t5(out_dir / SUMMARIZER_DIR, t5_spm, shape))
     return built
@@ -92,7 +110,17 @@ def _replace_dir(target: Path, fill) -> Path:
     return target
 
 
-def _build_marian(target: Path, spm_model: Path, src: str, tgt: str, shape: TinyShape) -> Path:
+def build_marian(
+    target: Path,
+    spm_model: Path,
+    src: str,
+    tgt: str,
+    shape: TinyShape,
+    *,
+    extra_tokens: tuple[str, ...] = (),
+) -> Path:
+    """A random-weight MarianMT model of `shape` with a real tokenizer from `spm_model`;
+    `extra_tokens` (target-language tokens such as ">>ukr<<") join the vocabulary."""
     import sentencepiece as spm
     from transformers import MarianConfig, MarianMTModel, MarianTokenizer
 
@@ -103,6 +131,8 @@ def _build_marian(target: Path, spm_model: Path, src: str, tgt: str, shape: Tiny
         vocab = {"</s>": 0, "<unk>": 1}
         for piece in pieces:
             vocab.setdefault(piece, len(vocab))
+        for token in extra_tokens:
+            vocab.setdefault(token, len(vocab))
         vocab["<pad>"] = len(vocab)
         shutil.copy(spm_model, d / "source.spm")
         shutil.copy(spm_model, d / "target.spm")

@@ -1,23 +1,45 @@
-"""The translation engine: routes (src, tgt) requests to models, pivots, caches, chunks.
+"""The translation engine: routes (src, tgt) requests to models, pivots, caches, chunks,
+and checks every output.
 
-Stages hand it every text of a batch at once; it groups by direction, translates each
-distinct text once per model (cache keyed by model + text), splits inputs that exceed a
-model's limit and rejoins them, and copies text already in the target language. Every
-request gets exactly one result.
+Stages hand it every text of a batch at once. It
+- copies text already in the target language (and text with no language: numbers, symbols);
+- routes each request: the direct model, or source -> pivot -> target, with a multilingual
+  model ("mul-<lang>" in `translate.models`) for languages that have none of their own;
+- runs each model once per wave over all the texts that need it (identical texts once;
+  a bounded cache keyed by model, target and text carries repeats across batches);
+- splits inputs longer than the model's limit at clause, word or token boundaries and
+  rejoins the translated pieces, so nothing is truncated;
+- checks outputs for loops, the length bound and a wrong output language, retries the
+  failures once (batched) with safer settings, and warns about what persists; numbers,
+  URLs and e-mail addresses of the source must survive into the final text.
+Every request gets exactly one result.
 """
 
 from __future__ import annotations
 
-from collections import OrderedDict
+import dataclasses
+from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
+from .backends.base import DecodeOptions, Translation
+from .chunking import Piece, join_pieces, split_to_fit
 from .data import UNDETERMINED
-from .textutil import fit_to_limit
+from .translation_guards import LanguageCheck, collapse_loops, find_loop, missing_numbers
 
 if TYPE_CHECKING:
     from .backends.base import Translator
     from .context import Context
+
+# Warning kinds; every warning text starts with "<kind>: ", and a segment gets at most one of each.
+WARNING_KINDS = ("no_model", "loop", "length", "language", "numbers")
+# How bad a problem is when choosing between a first output and its retry: a loop can be
+# cut and a run-on flagged, a text in the wrong language is useless to its reader.
+_SEVERITY = {"language": 2, "loop": 1, "length": 1}
+
+
+def _severity(problems: dict[str, str]) -> int:
+    return sum(_SEVERITY[k] for k in problems)
 
 
 @dataclass
@@ -32,33 +54,91 @@ class Result:
     text: str
     route: list[str] = field(default_factory=list)  # model refs used, in order
     warnings: list[str] = field(default_factory=list)
+    # Whether a guard retried any part of it, and how many model inputs it was split into.
+    retried: bool = False
+    pieces: int = 1
+
+
+class Hop(NamedTuple):
+    ref: str
+    src: str
+    tgt: str
+
+
+@dataclass
+class _Done:
+    """One model's output for one input text, after guards (what the cache keeps)."""
+
+    text: str
+    warnings: tuple[str, ...] = ()
+    retried: bool = False
+    pieces: int = 1
+
+
+@dataclass
+class _Job:
+    index: int
+    hops: list[Hop]
+    text: str
+    step: int = 0
+    warnings: list[str] = field(default_factory=list)
+    retried: bool = False
+    pieces: int = 1
+
+
+def warning_kind(message: str) -> str:
+    return message.partition(":")[0]
+
+
+def add_warning(warnings: list[str], message: str) -> None:
+    """Keep one warning per kind: the first (earliest hop) says where it went wrong."""
+    kind = warning_kind(message)
+    if all(warning_kind(w) != kind for w in warnings):
+        warnings.append(message)
 
 
 class TranslationEngine:
     def __init__(self, context: "Context"):
         self.context = context
         self.config = context.config.translate
+        self.guards = self.config.guards
+        self.options = DecodeOptions.from_config(self.config)
         # Bounded LRU: archives repeat boilerplate sentences, but memory must stay flat.
-        self._cache: OrderedDict[tuple[str, str], str] = OrderedDict()
+        self._cache: OrderedDict[tuple[str, str, str], _Done] = OrderedDict()
         self._cache_size = self.config.cache_size
-        self.counts = {"requests": 0, "model_inputs": 0, "cache_hits": 0, "copied": 0, "chunked": 0}
+        self.language = LanguageCheck(self.guards, context.config.langid.backend)
+        self.counts: Counter[str] = Counter()
 
-    def route(self, src: str, tgt: str) -> list[str] | None:
-        """Model refs to go from src to tgt: direct, or through the pivot language."""
+    # -- routing -------------------------------------------------------------------------
+
+    def route(self, src: str, tgt: str) -> list[Hop] | None:
+        """Hops from src to tgt: the direct model; else through the pivot language; else a
+        multilingual model ("mul-<tgt>"), directly or as the first hop to the pivot."""
         models = self.config.models
+        pivot = self.config.pivot
         direct = models.get(f"{src}-{tgt}")
         if direct:
-            return [direct]
-        pivot = self.config.pivot
-        first, second = models.get(f"{src}-{pivot}"), models.get(f"{pivot}-{tgt}")
-        if src != pivot and tgt != pivot and first and second:
-            return [first, second]
+            return [Hop(direct, src, tgt)]
+        through = src != pivot and tgt != pivot
+        second = models.get(f"{pivot}-{tgt}") if through else None
+        if second and models.get(f"{src}-{pivot}"):
+            return [Hop(models[f"{src}-{pivot}"], src, pivot), Hop(second, pivot, tgt)]
+        if models.get(f"mul-{tgt}"):
+            return [Hop(models[f"mul-{tgt}"], src, tgt)]
+        if second and models.get(f"mul-{pivot}"):
+            return [Hop(models[f"mul-{pivot}"], src, pivot), Hop(second, pivot, tgt)]
         return None
+
+    def required_models(self, sources: list[str], targets: list[str]) -> list[str]:
+        """Model refs the given source languages need to reach the targets."""
+        refs = {hop.ref for s in sources for t in targets if s != t for hop in (self.route(s, t) or [])}
+        return sorted(refs)
+
+    # -- translation ---------------------------------------------------------------------
 
     def translate(self, requests: list[Request]) -> list[Result]:
         results: list[Result | None] = [None] * len(requests)
-        # Group by route so each model sees one big batch.
-        pending: dict[tuple[str, ...], list[int]] = {}
+        jobs: list[_Job] = []
         for i, req in enumerate(requests):
             self.counts["requests"] += 1
             if req.src == req.tgt or req.src == UNDETERMINED or not req.text.strip():
@@ -66,52 +146,184 @@ class TranslationEngine:
                 results[i] = Result(text=req.text)
                 self.counts["copied"] += 1
                 continue
-            route = self.route(req.src, req.tgt)
-            if route is None:
+            hops = self.route(req.src, req.tgt)
+            if hops is None:
                 results[i] = Result(
                     text=req.text,
-                    warnings=[f"no translation model for {req.src}->{req.tgt} (translate.models); kept the source text"],
+                    warnings=[f"no_model: no translation model for {req.src}->{req.tgt} (translate.models); kept the source text"],
                 )
                 self.counts["copied"] += 1
+                self.counts["warnings.no_model"] += 1
                 continue
-            pending.setdefault(tuple(route), []).append(i)
+            jobs.append(_Job(i, hops, req.text))
 
-        for route, indexes in pending.items():
-            texts = [requests[i].text for i in indexes]
-            for ref in route:
-                texts = self._translate_with(ref, texts)
-            for i, text in zip(indexes, texts):
-                results[i] = Result(text=text, route=list(route))
+        self._run_waves(jobs)
+
+        g = self.guards
+        for job in jobs:
+            req = requests[job.index]
+            if len(job.hops) > 1:
+                # A pivoted text was checked against the intermediate one at each hop; the
+                # final text must not repeat more than the original source does either.
+                loop = find_loop(job.text, req.text, min_repeats=g.loop_min_repeats, max_chars=g.loop_max_chars)
+                if loop and g.collapse_loops:
+                    job.text = collapse_loops(job.text, req.text, min_repeats=g.loop_min_repeats, max_chars=g.loop_max_chars)
+                if loop:
+                    add_warning(job.warnings, f"loop: the {req.tgt} translation looped ('{loop[0][:40]}' repeated {loop[1]} times in a row)"
+                                + ("; cut to one occurrence" if g.collapse_loops else ""))
+            if self.guards.check_numbers:
+                lost = missing_numbers(req.text, job.text, min_digits=self.guards.number_min_digits)
+                if lost:
+                    add_warning(job.warnings, f"numbers: {', '.join(lost)} from the source missing in the {req.tgt} translation")
+            for w in job.warnings:
+                self.counts[f"warnings.{warning_kind(w)}"] += 1
+            results[job.index] = Result(
+                text=job.text,
+                route=[h.ref for h in job.hops],
+                warnings=job.warnings,
+                retried=job.retried,
+                pieces=job.pieces,
+            )
         return results  # type: ignore[return-value]
 
-    def _translate_with(self, ref: str, texts: list[str]) -> list[str]:
-        backend = self.context.translator(ref)
-        known = {t: self._cache[(ref, t)] for t in set(texts) if (ref, t) in self._cache}
-        todo = sorted(set(texts) - set(known))
+    def _run_waves(self, jobs: list[_Job]) -> None:
+        """Advance every job hop by hop. Each wave runs a model once over all the texts
+        waiting for it; a model that some job still needs later waits, so that the
+        pivoted texts join the direct ones in one call (ru->en->uk with en->uk)."""
+        while True:
+            live = [j for j in jobs if j.step < len(j.hops)]
+            if not live:
+                return
+            ready: dict[tuple[str, str], list[_Job]] = {}
+            for job in live:
+                hop = job.hops[job.step]
+                ready.setdefault((hop.ref, hop.tgt), []).append(job)
+            later = {(h.ref, h.tgt) for j in live for h in j.hops[j.step + 1 :]}
+            chosen = [key for key in ready if key not in later] or list(ready)
+            for key in chosen:
+                group = ready[key]
+                outs = self._translate_with(key[0], key[1], [j.text for j in group])
+                for job, out in zip(group, outs):
+                    job.text = out.text
+                    for w in out.warnings:
+                        add_warning(job.warnings, w)
+                    job.retried |= out.retried
+                    job.pieces = max(job.pieces, out.pieces)
+                    job.step += 1
+
+    def _translate_with(self, ref: str, tgt: str, texts: list[str]) -> list[_Done]:
+        known: dict[str, _Done] = {}
+        for t in dict.fromkeys(texts):
+            hit = self._cache.get((ref, tgt, t))
+            if hit is not None:
+                known[t] = hit
+                self._cache.move_to_end((ref, tgt, t))
         self.counts["cache_hits"] += sum(1 for t in texts if t in known)
+        todo = [t for t in dict.fromkeys(texts) if t not in known]
         if todo:
-            known.update(zip(todo, self._translate_fitting(backend, todo)))
-        for text, out in known.items():
-            self._cache[(ref, text)] = out
-            self._cache.move_to_end((ref, text))
-        while len(self._cache) > self._cache_size:
-            self._cache.popitem(last=False)
+            fresh = self._translate_fitting(self.context.translator(ref), tgt, todo)
+            known.update(fresh)
+            if self._cache_size:
+                for t, done in fresh.items():
+                    self._cache[(ref, tgt, t)] = done
+                while len(self._cache) > self._cache_size:
+                    self._cache.popitem(last=False)
         return [known[t] for t in texts]
 
-    def _translate_fitting(self, backend: "Translator", texts: list[str]) -> list[str]:
-        """Translate, splitting any text over the model's limit and rejoining its pieces."""
-        limit = backend.max_input_tokens
-        pieces: list[str] = []
+    def _translate_fitting(self, backend: "Translator", tgt: str, texts: list[str]) -> dict[str, _Done]:
+        """Translate distinct texts, splitting any over the model's limit and rejoining it."""
+        limit = min(self.config.max_input_tokens, backend.max_input_tokens)
+        pieces: list[Piece] = []
         owners: list[int] = []
         for i, (text, n) in enumerate(zip(texts, backend.count_tokens(texts))):
-            parts = [text] if n <= limit else fit_to_limit(text, backend.count_tokens, limit)
+            parts = [Piece(text)] if n <= limit else split_to_fit(text, backend.count_tokens, limit)
             if len(parts) > 1:
                 self.counts["chunked"] += 1
             pieces.extend(parts)
             owners.extend([i] * len(parts))
-        self.counts["model_inputs"] += len(pieces)
-        outputs = backend.translate(pieces)
-        joined: list[list[str]] = [[] for _ in texts]
-        for owner, out in zip(owners, outputs):
-            joined[owner].append(out)
-        return [" ".join(parts) for parts in joined]
+        sources = [p.text for p in pieces]
+        distinct = list(dict.fromkeys(sources))
+        self.counts["model_inputs"] += len(distinct)
+        checked = dict(zip(distinct, self._translate_checked(backend, tgt, distinct)))
+        grouped: list[list[tuple[Piece, _Done]]] = [[] for _ in texts]
+        for owner, piece in zip(owners, pieces):
+            grouped[owner].append((piece, checked[piece.text]))
+        out: dict[str, _Done] = {}
+        for text, parts in zip(texts, grouped):
+            warnings: list[str] = []
+            for _, done in parts:
+                for w in done.warnings:
+                    add_warning(warnings, w)
+            out[text] = _Done(
+                text=join_pieces([(done.text, piece.sep) for piece, done in parts]),
+                warnings=tuple(warnings),
+                retried=any(done.retried for _, done in parts),
+                pieces=len(parts),
+            )
+        return out
+
+    # -- guards --------------------------------------------------------------------------
+
+    def _problems(self, source: str, out: Translation, tgt: str) -> dict[str, str]:
+        g = self.guards
+        found: dict[str, str] = {}
+        loop = find_loop(out.text, source, min_repeats=g.loop_min_repeats, max_chars=g.loop_max_chars)
+        if loop:
+            found["loop"] = f"'{loop[0][:40]}' repeated {loop[1]} times in a row"
+        if out.hit_limit:
+            found["length"] = f"stopped at the length bound ({out.tokens} tokens)"
+        wrong = self.language.wrong_language(out.text, tgt)
+        if wrong:
+            found["language"] = f"came out in {wrong}"
+        return found
+
+    def _retry_options(self, banned_chars: str) -> DecodeOptions:
+        g = self.guards
+        return dataclasses.replace(
+            self.options,
+            num_beams=g.retry_num_beams,
+            no_repeat_ngram_size=max(self.options.no_repeat_ngram_size, g.retry_no_repeat_ngram_size),
+            repetition_penalty=max(self.options.repetition_penalty, g.retry_repetition_penalty),
+            banned_chars=banned_chars,
+        )
+
+    def _translate_checked(self, backend: "Translator", tgt: str, sources: list[str]) -> list[_Done]:
+        outs = backend.translate(sources, self.options)
+        problems = [self._problems(s, o, tgt) for s, o in zip(sources, outs)]
+        retried = [False] * len(sources)
+        if self.guards.retry:
+            # One retry, batched: wrong-language outputs with the target's foreign letters
+            # banned, the others (loops, run-ons) with the n-gram block and penalty.
+            banned = self.guards.foreign_letters.get(tgt, "")
+            groups = {
+                True: [i for i, p in enumerate(problems) if "language" in p],
+                False: [i for i, p in enumerate(problems) if p and "language" not in p],
+            }
+            for language, idx in groups.items():
+                if not idx:
+                    continue
+                again = backend.translate([sources[i] for i in idx], self._retry_options(banned if language else ""))
+                self.counts["retried"] += len(idx)
+                for i, out in zip(idx, again):
+                    found = self._problems(sources[i], out, tgt)
+                    retried[i] = True
+                    # The retry's settings are the safer ones: keep it unless it is worse.
+                    if _severity(found) <= _severity(problems[i]):
+                        outs[i], problems[i] = out, found
+        done = []
+        for source, out, found, was_retried in zip(sources, outs, problems, retried):
+            text = out.text
+            warnings = []
+            after = " after a retry" if was_retried else ""
+            if "loop" in found:
+                if self.guards.collapse_loops:
+                    text = collapse_loops(text, source, min_repeats=self.guards.loop_min_repeats, max_chars=self.guards.loop_max_chars)
+                    warnings.append(f"loop: the {tgt} translation looped ({found['loop']}){after}; cut to one occurrence")
+                else:
+                    warnings.append(f"loop: the {tgt} translation looped ({found['loop']}){after}")
+            if "length" in found:
+                warnings.append(f"length: the {tgt} translation {found['length']}{after}; it may be incomplete")
+            if "language" in found:
+                warnings.append(f"language: the {tgt} translation {found['language']}{after}")
+            done.append(_Done(text=text, warnings=tuple(warnings), retried=was_retried))
+        return done

@@ -2,20 +2,76 @@
 
 from __future__ import annotations
 
+import math
 from abc import ABC, abstractmethod
+from collections import Counter
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..config import TranslateConfig
+
+
+@dataclass(frozen=True)
+class DecodeOptions:
+    """How to decode one call: the config's settings, or a guard's retry settings."""
+
+    num_beams: int = 1
+    # Per segment: at most ratio x input tokens + extra, at least min_ratio x input tokens.
+    max_length_ratio: float = 2.0
+    max_length_extra: int = 10
+    min_length_ratio: float = 0.0
+    no_repeat_ngram_size: int = 0
+    repetition_penalty: float = 1.0
+    # Vocabulary pieces holding any of these characters are never produced (e.g. the
+    # letters of Russian orthography when the target is Ukrainian).
+    banned_chars: str = ""
+
+    @classmethod
+    def from_config(cls, cfg: "TranslateConfig") -> "DecodeOptions":
+        return cls(
+            num_beams=cfg.num_beams,
+            max_length_ratio=cfg.max_length_ratio,
+            max_length_extra=cfg.max_length_extra,
+            min_length_ratio=cfg.min_length_ratio,
+            no_repeat_ngram_size=cfg.no_repeat_ngram_size,
+            repetition_penalty=cfg.repetition_penalty,
+        )
+
+    def length_bounds(self, input_tokens: int, cap: int) -> tuple[int, int]:
+        """(min, max) output tokens for an input of `input_tokens`; max never exceeds `cap`."""
+        hi = max(1, min(cap, math.ceil(self.max_length_ratio * input_tokens + self.max_length_extra)))
+        lo = min(hi, math.ceil(self.min_length_ratio * input_tokens))
+        return lo, hi
+
+
+@dataclass
+class Translation:
+    """One output: its text, how many target tokens it has, and whether decoding stopped
+    at the length bound instead of at the end-of-sentence token."""
+
+    text: str
+    tokens: int
+    hit_limit: bool = False
 
 
 class Translator(ABC):
-    """Translates a list of texts in one direction; order in = order out."""
+    """Translates a list of texts in one direction; order in = order out, one output per input."""
 
-    #: Longest input (in the model's tokens) the backend accepts without truncating.
+    #: Longest input (in the model's tokens, target token and </s> included) accepted whole.
     max_input_tokens: int = 512
+    #: Longest output the decoder can produce.
+    max_output_tokens: int = 511
+
+    def __init__(self) -> None:
+        # batches, source/padded/target tokens: for run stats and the benchmark.
+        self.counts: Counter[str] = Counter()
 
     @abstractmethod
     def count_tokens(self, texts: list[str]) -> list[int]: ...
 
     @abstractmethod
-    def translate(self, texts: list[str]) -> list[str]: ...
+    def translate(self, texts: list[str], options: DecodeOptions | None = None) -> list[Translation]: ...
 
 
 class Summarizer(ABC):

@@ -1,18 +1,25 @@
-"""Shared transformers seq2seq machinery: safe loading and batched `generate()`.
+"""Shared transformers seq2seq machinery: safe loading and batched generation.
 
 Both the Marian translator and the summariser are encoder-decoder models driven the
-same way: load once (safetensors, never remote code), sort inputs by length, run
-batches under `torch.inference_mode()`, restore the input order.
+same way: load once (safetensors, never remote code), sort inputs by length, batch by a
+token budget, run under `torch.inference_mode()`, restore the input order.
+
+`greedy_decode` is a lean greedy loop for translation: each row stops at its own length
+bound and finished rows leave the batch (their cache rows are dropped), which
+`generate()` cannot do; transformers' own logits processors keep the n-gram block and
+repetition penalty identical to `generate()` (tested against it).
 """
 
 from __future__ import annotations
 
+import inspect
 import logging
 from typing import Any
 
 from ..config import RuntimeConfig
 from ..errors import ModelError
 from ..models import ResolvedModel
+from .batching import auto_batch_tokens, plan_batches
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +37,19 @@ def resolve_device(runtime: RuntimeConfig) -> str:
     return runtime.device
 
 
+def resolve_dtype(device: str, name: str | None):
+    """torch dtype for `name` (auto: float32 on CPU, bfloat16 where the card has it, else float16)."""
+    import torch
+
+    if name in (None, "auto"):
+        if device != "cuda":
+            return torch.float32
+        return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+    if device != "cuda" and name in ("float16", "bfloat16"):
+        raise ModelError(f"dtype {name} is for CUDA; on CPU use float32 (or translate.marian.quantize=dynamic_int8)")
+    return getattr(torch, name)
+
+
 def configure_torch(runtime: RuntimeConfig) -> None:
     import torch
 
@@ -38,16 +58,27 @@ def configure_torch(runtime: RuntimeConfig) -> None:
     torch.manual_seed(runtime.seed)
 
 
+def device_batch_tokens(device: str) -> int:
+    """The automatic padded-token budget for this device (sized from the card's memory)."""
+    if device == "cuda":
+        import torch
+
+        return auto_batch_tokens(device, torch.cuda.get_device_properties(0).total_memory)
+    return auto_batch_tokens(device)
+
+
 class HFSeq2Seq:
     """A loaded tokenizer + AutoModelForSeq2SeqLM, with batched generation."""
 
-    def __init__(self, model: ResolvedModel, runtime: RuntimeConfig, *, allow_pickle: bool = False):
+    def __init__(self, model: ResolvedModel, runtime: RuntimeConfig, *, allow_pickle: bool = False, dtype: str | None = None):
         import torch
         from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
 
         configure_torch(runtime)
         self.resolved = model
         self.device = resolve_device(runtime)
+        # None keeps the summariser's historical choice: float16 on CUDA, float32 on CPU.
+        torch_dtype = (torch.float16 if self.device == "cuda" else torch.float32) if dtype is None else resolve_dtype(self.device, dtype)
         path = str(model.path)
         try:
             self.tokenizer = AutoTokenizer.from_pretrained(path, trust_remote_code=False)
@@ -55,7 +86,7 @@ class HFSeq2Seq:
                 path,
                 trust_remote_code=False,
                 use_safetensors=None if allow_pickle else True,
-                dtype=torch.float16 if self.device == "cuda" else torch.float32,
+                dtype=torch_dtype,
             )
         except (OSError, ValueError, KeyError) as exc:
             raise ModelError(f"model '{model.spec.name}' at {path} could not be loaded: {exc}") from None
@@ -70,14 +101,47 @@ class HFSeq2Seq:
         limits = [x for x in limits if x]
         return min(limits) if limits else 512
 
+    @property
+    def max_output_tokens(self) -> int:
+        """Decoder positions minus the start token (T5's relative positions have no limit)."""
+        positions = getattr(self.model.config, "max_position_embeddings", None)
+        return positions - 1 if positions else 1024
+
     def count_tokens(self, texts: list[str]) -> list[int]:
         if not texts:
             return []
         encoded = self.tokenizer(texts, add_special_tokens=True, truncation=False)["input_ids"]
         return [len(ids) for ids in encoded]
 
-    def generate(self, texts: list[str], *, batch_size: int, max_new_tokens: Any, **gen_kwargs: Any) -> list[str]:
-        """Generate for every text; `max_new_tokens` is an int or a function of input length."""
+    def encode(self, texts: list[str]) -> list[list[int]]:
+        if not texts:
+            return []
+        return self.tokenizer(texts, add_special_tokens=True, truncation=False)["input_ids"]
+
+    def pad_batch(self, rows: list[list[int]]):
+        """Right-padded input ids and attention mask, as wide as the longest row only."""
+        import torch
+
+        width = max(len(r) for r in rows)
+        pad = self.tokenizer.pad_token_id
+        ids = torch.full((len(rows), width), pad, dtype=torch.long)
+        mask = torch.zeros((len(rows), width), dtype=torch.long)
+        for i, r in enumerate(rows):
+            ids[i, : len(r)] = torch.tensor(r, dtype=torch.long)
+            mask[i, : len(r)] = 1
+        return ids.to(self.device), mask.to(self.device)
+
+    def generate(
+        self,
+        texts: list[str],
+        *,
+        batch_size: int,
+        max_new_tokens: Any,
+        max_batch_tokens: int | None = None,
+        **gen_kwargs: Any,
+    ) -> list[str]:
+        """Generate for every text; `max_new_tokens` is an int or a function of input length.
+        Batches hold at most `batch_size` texts and, when given, `max_batch_tokens` padded tokens."""
         import torch
 
         if not texts:
@@ -87,11 +151,10 @@ class HFSeq2Seq:
         if too_long:
             # Callers split long inputs first; reaching here is a bug, not user input.
             raise ModelError(f"input of {max(too_long)} tokens exceeds the model limit of {self.max_input_tokens}")
-        order = sorted(range(len(texts)), key=lambda i: lengths[i], reverse=True)
+        budget = max_batch_tokens or batch_size * max(lengths)
         outputs: list[str] = [""] * len(texts)
         with torch.inference_mode():
-            for start in range(0, len(order), batch_size):
-                idx = order[start : start + batch_size]
+            for idx in plan_batches(lengths, max_rows=batch_size, max_tokens=budget):
                 batch = [texts[i] for i in idx]
                 enc = self.tokenizer(batch, return_tensors="pt", padding=True, truncation=False).to(self.device)
                 longest = max(lengths[i] for i in idx)
@@ -101,3 +164,83 @@ class HFSeq2Seq:
                 for i, text in zip(idx, decoded):
                     outputs[i] = text.strip()
         return outputs
+
+    def greedy_decode(
+        self,
+        input_ids,
+        attention_mask,
+        min_new: list[int],
+        max_new: list[int],
+        *,
+        suppress_ids=None,
+        no_repeat_ngram_size: int = 0,
+        repetition_penalty: float = 1.0,
+    ) -> list[tuple[list[int], bool]]:
+        """Greedy decoding of one padded batch: per row (generated ids without start/end
+        tokens, True when it stopped at max_new instead of at </s>). Call under inference_mode."""
+        import torch
+        from transformers import LogitsProcessorList, NoRepeatNGramLogitsProcessor, RepetitionPenaltyLogitsProcessor
+        from transformers.cache_utils import DynamicCache, EncoderDecoderCache
+        from transformers.modeling_outputs import BaseModelOutput
+
+        config = self.model.config
+        eos = config.eos_token_id
+        start = config.decoder_start_token_id
+        pad = config.pad_token_id
+        processors = LogitsProcessorList()
+        if repetition_penalty != 1.0:
+            processors.append(RepetitionPenaltyLogitsProcessor(repetition_penalty))
+        if no_repeat_ngram_size > 0:
+            processors.append(NoRepeatNGramLogitsProcessor(no_repeat_ngram_size))
+
+        # transformers renamed `past_key_values` to `cache` within 5.x; use what this one takes.
+        cache_arg = "cache" if "cache" in inspect.signature(self.model.forward).parameters else "past_key_values"
+        rows = input_ids.shape[0]
+        hidden = self.model.get_encoder()(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+        cache = EncoderDecoderCache(DynamicCache(), DynamicCache())
+        lo = torch.tensor(min_new, device=self.device)
+        hi = torch.tensor(max_new, device=self.device)
+        alive = torch.arange(rows, device=self.device)  # original row of each live row
+        seqs = torch.full((rows, 1), start, dtype=torch.long, device=self.device)
+        finished = torch.zeros(rows, dtype=torch.bool, device=self.device)
+        results: list[tuple[list[int], bool] | None] = [None] * rows
+        mask = attention_mask
+        step = 0
+        while True:
+            out = self.model(
+                encoder_outputs=BaseModelOutput(last_hidden_state=hidden),
+                attention_mask=mask,
+                decoder_input_ids=seqs[:, -1:],
+                use_cache=True,
+                **{cache_arg: cache},
+            )
+            logits = out.logits[:, -1, :].float()
+            if suppress_ids is not None:
+                logits[:, suppress_ids] = float("-inf")
+            # No </s> before a row's minimum length.
+            logits[step < lo, eos] = float("-inf")
+            logits = processors(seqs, logits)
+            token = logits.argmax(dim=-1)
+            # Rows already finished (kept until the next compaction) just emit padding.
+            token = torch.where(finished, torch.full_like(token, pad), token)
+            seqs = torch.cat([seqs, token[:, None]], dim=1)
+            step += 1
+            ended = ~finished & (token == eos)
+            at_bound = ~finished & ~ended & (step >= hi)
+            newly = ended | at_bound
+            if bool(newly.any()):
+                for j in torch.nonzero(newly).flatten().tolist():
+                    n = step - 1 if bool(ended[j]) else step
+                    results[int(alive[j])] = (seqs[j, 1 : 1 + n].tolist(), bool(at_bound[j]))
+                finished |= newly
+            live = ~finished
+            if not bool(live.any()):
+                break
+            # Drop finished rows once they are a quarter of the batch: copying the cache
+            # costs about one step, decoding dead rows costs a share of every step.
+            if int(finished.sum()) * 4 >= finished.numel():
+                keep = torch.nonzero(live).flatten()
+                cache.batch_select_indices(keep)
+                hidden, mask, seqs = hidden[keep], mask[keep], seqs[keep]
+                lo, hi, alive, finished = lo[keep], hi[keep], alive[keep], finished[keep]
+        return results  # type: ignore[return-value]

@@ -7,8 +7,10 @@ import typer
 from .detect import detect_command
 from .digest import digest_command
 from .batch import batch_command
+from .eval import eval_app
 from .models import models_app
 from .run import run_command
+from .translate import translate_command
 
 app = typer.Typer(
     name="newsbridge",
@@ -22,6 +24,8 @@ app.command("detect")(detect_command)
 app.command("digest")(digest_command)
 app.command("batch")(batch_command)
 app.add_typer(models_app, name="models")
+app.command("translate")(translate_command)
+app.add_typer(eval_app, name="eval")
 
 
 @app.callback()

@@ -1,4 +1,4 @@
-"""`newsbridge models list|pull|build-tiny`."""
+"""`newsbridge models list|pull|build-tiny|convert`."""
 
 from __future__ import annotations
 
@@ -69,3 +69,36 @@ def build_tiny(
         typer.echo(f"built {path}")
     if target.resolve() != (catalog.root / "tiny").resolve():
         typer.echo(f"note: configs/tiny.yaml looks in {catalog.root / 'tiny'}; add --set models.root={target.parent}", err=True)
+
+
+@models_app.command("convert")
+@cli_errors
+def convert_models(
+    names: Annotated[Optional[list[str]], typer.Argument(help="Manifest names or Marian directories (default: every translation model the config uses).")] = None,
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Output directory (one model only); default <models root>/ct2/<name>.")] = None,
+    quantization: Annotated[Optional[str], typer.Option(help="Weight type: int8, int8_float16, int8_bfloat16, float16, bfloat16, float32 (default: translate.ctranslate2.quantization).")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing converted model.")] = False,
+    config: ConfigOpt = None,
+    set_: SetOpt = None,
+) -> None:
+    """Convert Marian models to CTranslate2 for `translate.backend: ctranslate2`."""
+    quiet_libraries()
+    from ..backends.ct2 import convert_marian, converted_name, ct2_models_dir
+    from ..errors import ConfigError
+    from ..models import ModelCatalog
+
+    cfg = load_cli_config(config, set_)
+    catalog = ModelCatalog(cfg.models)
+    wanted = names or sorted(set(cfg.translate.models.values()))
+    if out is not None and len(wanted) != 1:
+        raise ConfigError(f"--out takes one model; {len(wanted)} were named")
+    qtype = quantization or cfg.translate.ctranslate2.quantization
+    allowed = ("int8", "int8_float16", "int8_bfloat16", "float16", "bfloat16", "float32")
+    if qtype not in allowed:
+        raise ConfigError(f"--quantization {qtype}: expected one of {', '.join(allowed)}")
+    for name in wanted:
+        resolved = catalog.resolve(name, role="translate")
+        target = out or ct2_models_dir(cfg, catalog) / converted_name(resolved.spec.name)
+        typer.echo(f"converting {name} ({resolved.path}) to CTranslate2 {qtype} ...", err=True)
+        path = convert_marian(resolved.path, target, qtype, force=force)
+        typer.echo(f"{name}: {path}")

@@ -1,0 +1,251 @@
+"""MarianMT translation with CTranslate2 (int8 or float), and conversion to its format.
+
+`newsbridge models convert` turns a transformers Marian directory into a CTranslate2 one
+(weights quantised at conversion, tokenizer files copied along, a `newsbridge.json`
+marker recording where it came from). The backend finds the converted copy of a model
+under `translate.ctranslate2.models_dir` (default `<models root>/ct2/<name>`), so a
+config switches backends with `translate.backend: ctranslate2` and nothing else.
+
+Tokenisation uses the model's own SentencePiece files through `MarianPieces` (same
+pieces as transformers' MarianTokenizer, without importing torch), which keeps this
+backend's memory at a fraction of the transformers one.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..errors import ConfigError, ModelError, ModelUnavailable
+from ..models import ResolvedModel
+from .base import DecodeOptions, Translation, Translator
+from .batching import auto_batch_tokens, plan_batches
+from .marian_pieces import TOKENIZER_FILES, MarianPieces
+
+if TYPE_CHECKING:
+    from ..config import Config
+    from ..context import Context
+    from ..models import ModelCatalog
+
+MARKER = "newsbridge.json"
+
+
+def converted_name(ref_name: str) -> str:
+    """Directory name for a model's converted copy: manifest names as they are, paths and
+    hub ids with their separators made safe."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "--", ref_name.strip("/")).strip("-.") or "model"
+
+
+def ct2_models_dir(config: "Config", catalog: "ModelCatalog") -> Path:
+    """Where converted models live: translate.ctranslate2.models_dir, else <models root>/ct2."""
+    configured = config.translate.ctranslate2.models_dir
+    return Path(configured).expanduser() if configured else catalog.root / "ct2"
+
+
+def is_ct2_dir(path: Path) -> bool:
+    return (path / "model.bin").is_file() and (path / "config.json").is_file()
+
+
+def source_signature(model_dir: Path) -> dict[str, int]:
+    """Size and mtime of the weights: enough to notice the source changed after conversion."""
+    sig = {}
+    for name in ("model.safetensors", "pytorch_model.bin", "config.json"):
+        f = model_dir / name
+        if f.is_file():
+            st = f.stat()
+            sig[name] = int(st.st_size)
+            sig[name + ":mtime"] = int(st.st_mtime)
+    return sig
+
+
+def convert_marian(source: Path, target: Path, quantization: str, *, force: bool = False) -> Path:
+    """Convert a transformers Marian directory to CTranslate2 (atomically: never half-written)."""
+    from ctranslate2.converters import TransformersConverter
+
+    if is_ct2_dir(source):
+        raise ModelError(f"{source} is already a CTranslate2 model")
+    if target.exists() and not force:
+        raise ModelError(f"{target} exists; pass --force to replace it")
+    config = json.loads((source / "config.json").read_text(encoding="utf-8"))
+    if config.get("model_type") != "marian":
+        raise ModelError(f"{source}: only Marian models convert here (model_type is {config.get('model_type')!r})")
+    copy = [f for f in TOKENIZER_FILES if (source / f).is_file()]
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    try:
+        converter = TransformersConverter(str(source), copy_files=[str(source / f) for f in copy], low_cpu_mem_usage=True)
+        converter.convert(str(staging), quantization=quantization, force=True)
+        marker = {
+            "source": str(source.resolve()),
+            "source_signature": source_signature(source),
+            "quantization": quantization,
+            "max_position_embeddings": config.get("max_position_embeddings", 512),
+        }
+        (staging / MARKER).write_text(json.dumps(marker, indent=1), encoding="utf-8")
+        if target.exists():
+            shutil.rmtree(target)
+        staging.rename(target)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging)
+    return target
+
+
+def find_converted(model: ResolvedModel, context: "Context") -> Path:
+    """The CTranslate2 directory for `model`: itself when it is one, else its converted copy."""
+    if is_ct2_dir(model.path):
+        return model.path
+    target = ct2_models_dir(context.config, context.catalog) / converted_name(model.spec.name)
+    if not is_ct2_dir(target):
+        raise ModelUnavailable(
+            f"{model.spec.name} (CTranslate2)",
+            [str(target)],
+            f"Convert it once with `newsbridge models convert {model.spec.name}` "
+            "(add the same --config/--set as this run).",
+        )
+    marker = _read_marker(target)
+    if marker.get("source_signature") and marker["source_signature"] != source_signature(model.path):
+        raise ModelError(
+            f"{target} was converted from a different version of '{model.spec.name}' ({model.path}); "
+            f"re-run `newsbridge models convert {model.spec.name} --force`"
+        )
+    return target
+
+
+def _read_marker(path: Path) -> dict:
+    f = path / MARKER
+    if not f.is_file():
+        return {}
+    try:
+        return json.loads(f.read_text(encoding="utf-8"))
+    except ValueError:
+        return {}
+
+
+def resolve_ct2_device(device: str) -> str:
+    import ctranslate2
+
+    has_cuda = ctranslate2.get_cuda_device_count() > 0
+    if device == "auto":
+        return "cuda" if has_cuda else "cpu"
+    if device == "cuda" and not has_cuda:
+        raise ModelError("runtime.device=cuda but CTranslate2 sees no CUDA device")
+    return device
+
+
+def resolve_compute_type(device: str, requested: str) -> str:
+    import ctranslate2
+
+    supported = set(ctranslate2.get_supported_compute_types(device))
+    if requested == "auto":
+        preference = ["bfloat16", "float16", "float32"] if device == "cuda" else ["int8", "int8_float32", "float32"]
+        return next(t for t in preference if t in supported)
+    if requested not in supported:
+        raise ConfigError(
+            f"translate.ctranslate2.compute_type={requested} is not supported on {device} "
+            f"(supported here: {', '.join(sorted(supported))})"
+        )
+    return requested
+
+
+class CTranslate2Translator(Translator):
+    def __init__(self, model: ResolvedModel, context: "Context"):
+        super().__init__()
+        import ctranslate2
+
+        self.cfg = context.config.translate
+        runtime = context.config.runtime
+        self.name = model.spec.name
+        self.path = find_converted(model, context)
+        self.pieces = MarianPieces(self.path)
+        self.device = resolve_ct2_device(runtime.device)
+        self.compute_type = resolve_compute_type(self.device, self.cfg.ctranslate2.compute_type)
+        try:
+            self.translator = ctranslate2.Translator(
+                str(self.path),
+                device=self.device,
+                compute_type=self.compute_type,
+                inter_threads=self.cfg.ctranslate2.inter_threads,
+                intra_threads=runtime.threads,
+            )
+        except (RuntimeError, ValueError) as exc:
+            raise ModelError(f"CTranslate2 model at {self.path} could not be loaded: {exc}") from None
+        positions = int(_read_marker(self.path).get("max_position_embeddings", 512))
+        self.max_input_tokens = positions
+        self.max_output_tokens = positions - 1
+        if self.device == "cuda":
+            self.batch_tokens = self.cfg.batch_tokens or auto_batch_tokens("cuda", _cuda_total_memory())
+        else:
+            self.batch_tokens = self.cfg.batch_tokens or auto_batch_tokens("cpu")
+        self.target_token = model.spec.target_token
+        if self.target_token and not self.pieces.has_token(self.target_token):
+            raise ModelError(f"model '{self.name}' has no target token {self.target_token} in its vocabulary (manifest target_token)")
+        self.prefix = f"{self.target_token} " if self.target_token else ""
+        self._banned: dict[str, list[list[str]] | None] = {}
+
+    def count_tokens(self, texts: list[str]) -> list[int]:
+        return [len(self.pieces.encode(self.prefix + t)) for t in texts]
+
+    def _suppressed(self, banned_chars: str) -> list[list[str]] | None:
+        if banned_chars not in self._banned:
+            pieces = self.pieces.target_pieces_with(banned_chars) if banned_chars else []
+            self._banned[banned_chars] = [[p] for p in pieces] or None
+        return self._banned[banned_chars]
+
+    def translate(self, texts: list[str], options: DecodeOptions | None = None) -> list[Translation]:
+        if not texts:
+            return []
+        opts = options or DecodeOptions.from_config(self.cfg)
+        sources = [self.pieces.encode(self.prefix + t) for t in texts]
+        lengths = [len(s) for s in sources]
+        if max(lengths) > self.max_input_tokens:
+            raise ModelError(f"input of {max(lengths)} tokens exceeds the limit of {self.max_input_tokens} of model '{self.name}'")
+        bounds = [opts.length_bounds(n, self.max_output_tokens) for n in lengths]
+        suppress = self._suppressed(opts.banned_chars)
+        results: list[Translation | None] = [None] * len(texts)
+        for idx in plan_batches(lengths, max_rows=self.cfg.batch_size, max_tokens=self.batch_tokens):
+            hi = [bounds[i][1] for i in idx]
+            batch = self.translator.translate_batch(
+                [sources[i] for i in idx],
+                beam_size=opts.num_beams,
+                max_decoding_length=max(hi),
+                min_decoding_length=min(bounds[i][0] for i in idx),
+                no_repeat_ngram_size=opts.no_repeat_ngram_size,
+                repetition_penalty=opts.repetition_penalty,
+                suppress_sequences=suppress,
+                # Inputs are already within the model's limit: never let CTranslate2 cut them.
+                max_input_length=0,
+                return_end_token=True,
+            )
+            produced = 0
+            for i, bound, result in zip(idx, hi, batch):
+                hyp = result.hypotheses[0]
+                ended = bool(hyp) and hyp[-1] == self.pieces.eos
+                body = hyp[:-1] if ended else hyp
+                hit = not ended or len(body) > bound
+                body = body[:bound]
+                produced += len(body)
+                results[i] = Translation(text=self.pieces.decode(body), tokens=len(body), hit_limit=hit)
+            self.counts["batches"] += 1
+            self.counts["source_tokens"] += sum(lengths[i] for i in idx)
+            self.counts["padded_tokens"] += len(idx) * max(lengths[i] for i in idx)
+            self.counts["target_tokens"] += produced
+        return results  # type: ignore[return-value]
+
+
+def _cuda_total_memory() -> int | None:
+    """Total memory of CUDA device 0 from the driver (nvidia-smi), without importing torch."""
+    import subprocess
+
+    try:
+        out = subprocess.run(
+            ["nvidia-smi", "--query-gpu=memory.total", "--format=csv,noheader,nounits", "-i", "0"],
+            capture_output=True, text=True, timeout=10, check=True,
+        ).stdout
+        return int(float(out.strip().splitlines()[0]) * 2**20)
+    except (OSError, subprocess.SubprocessError, ValueError, IndexError):
+        return None

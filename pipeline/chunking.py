@@ -1,0 +1,128 @@
+"""Split a text that is too long for a model into pieces that fit, and join them back.
+
+Boundaries are tried from the strongest down: sentence ends, then ; and :, then commas,
+then dashes, then spaces; only a single run without spaces longer than the limit (a URL,
+a hash, text in a script without spaces) is cut inside, at the longest prefix that
+fits. Nothing is dropped or reordered: joining the pieces with their separators gives
+the text back (whitespace runs at the cuts become one space).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Callable
+
+CountTokens = Callable[[list[str]], list[int]]
+
+_LEVELS = (
+    re.compile(r"(?<=[.!?…])[\"'»”’)\]]*\s+"),
+    re.compile(r"(?<=[;:])\s+"),
+    re.compile(r"(?<=,)\s+"),
+    re.compile(r"\s+(?=[—–-]\s)"),
+    re.compile(r"\s+"),
+)
+
+
+@dataclass(frozen=True)
+class Piece:
+    text: str
+    # What goes between this piece and the previous one when joining: " " after a
+    # boundary, "" inside a run without spaces.
+    sep: str = " "
+
+
+def join_pieces(pieces: list[Piece] | list[tuple[str, str]]) -> str:
+    out = ""
+    for i, p in enumerate(pieces):
+        text, sep = (p.text, p.sep) if isinstance(p, Piece) else p
+        out += (sep if i and out and text else "") + text
+    return out
+
+
+def split_to_fit(text: str, count_tokens: CountTokens, limit: int) -> list[Piece]:
+    """Pieces of `text`, each at most `limit` tokens by `count_tokens` (which is expected to
+    count the model's fixed tokens, e.g. </s>, for every piece)."""
+    text = text.strip()
+    if not text:
+        return [Piece(text)]
+    overhead = count_tokens([""])[0]
+    if limit <= overhead:
+        raise ValueError(f"a limit of {limit} tokens leaves no room for text")
+    return _split(text, count_tokens, limit, overhead, 0)
+
+
+def _split(text: str, count: CountTokens, limit: int, overhead: int, level: int) -> list[Piece]:
+    if count([text])[0] <= limit:
+        return [Piece(text)]
+    for lvl in range(level, len(_LEVELS)):
+        parts = _split_keep(text, _LEVELS[lvl])
+        if len(parts) > 1:
+            return _pack(parts, count, limit, overhead, lvl)
+    return _cut_run(text, count, limit)
+
+
+def _split_keep(text: str, pattern: re.Pattern) -> list[str]:
+    """Split at the whitespace that ends each match (closing quotes stay with their sentence)."""
+    parts, last = [], 0
+    for m in pattern.finditer(text):
+        ws = re.search(r"\s+$", m.group(0))
+        cut = m.start() + (ws.start() if ws else len(m.group(0)))
+        parts.append(text[last:cut])
+        last = m.end()
+    parts.append(text[last:])
+    return [p for p in parts if p]
+
+
+def _pack(parts: list[str], count: CountTokens, limit: int, overhead: int, level: int) -> list[Piece]:
+    """Greedily group consecutive parts into pieces under the limit (sizes estimated by
+    adding the parts' counts), then make sure every group really fits."""
+    sizes = [n - overhead for n in count(parts)]
+    groups: list[list[str]] = []
+    group: list[str] = []
+    size = 0
+    for part, n in zip(parts, sizes):
+        if group and size + n + overhead > limit:
+            groups.append(group)
+            group, size = [], 0
+        group.append(part)
+        size += n
+    if group:
+        groups.append(group)
+    out: list[Piece] = []
+    for g in groups:
+        out.extend(_fit_group(g, count, limit, overhead, level))
+    return out
+
+
+def _fit_group(group: list[str], count: CountTokens, limit: int, overhead: int, level: int) -> list[Piece]:
+    joined = " ".join(group)
+    if count([joined])[0] <= limit:
+        return [Piece(joined)]
+    if len(group) == 1:
+        # One part too long on its own: next boundary level down.
+        return _split(joined, count, limit, overhead, level + 1)
+    # Token counts are not exactly additive (a word can tokenise differently at a piece
+    # start): halve the group until each half fits.
+    mid = len(group) // 2
+    return _fit_group(group[:mid], count, limit, overhead, level) + _fit_group(group[mid:], count, limit, overhead, level)
+
+
+def _cut_run(text: str, count: CountTokens, limit: int) -> list[Piece]:
+    """A run without boundaries: cut at the longest prefix that fits (binary search)."""
+    out: list[Piece] = []
+    rest = text
+    while rest:
+        if count([rest])[0] <= limit:
+            out.append(Piece(rest, "" if out else " "))
+            break
+        lo, hi = 1, len(rest)
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            if count([rest[:mid]])[0] <= limit:
+                lo = mid
+            else:
+                hi = mid - 1
+        out.append(Piece(rest[:lo], "" if out else " "))
+        rest = rest[lo:]
+    return out

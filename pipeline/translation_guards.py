@@ -1,0 +1,161 @@
+"""Checks on a translation against its source: loops, wrong language, lost numbers.
+
+Pure functions plus a small language checker; the engine decides what to retry and what
+to warn about. Tiny random models fail every check, so the checks must be cheap.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+from .stages.langid import orthographic_lang
+
+if TYPE_CHECKING:
+    from .config import TranslateGuardsConfig
+
+
+@lru_cache(maxsize=256)
+def _run_pattern(length: int) -> re.Pattern:
+    # A chunk of exactly `length` characters followed by copies of itself, case-insensitive.
+    return re.compile(r"(.{%d})\1+" % length, re.S | re.I)
+
+
+def _normalise(text: str) -> str:
+    # One space between words and one after the end, so "it it it it" is "it " x 4.
+    return " ".join(text.split()) + " "
+
+
+def _repeat_runs(text: str, max_chars: int) -> list[tuple[int, int, str, int]]:
+    """(start, end, chunk, times) of runs of a repeated chunk holding a letter. One pass per
+    chunk length: the shortest chunk that repeats is not always the loop ("the the end. " x 4)."""
+    runs = []
+    for length in range(1, min(max_chars, len(text) // 2) + 1):
+        for m in _run_pattern(length).finditer(text):
+            chunk = m.group(1)
+            if any(c.isalpha() for c in chunk):  # "0000", "....", "----": numbers and rules, not loops
+                runs.append((m.start(), m.end(), chunk, (m.end() - m.start()) // length))
+    return runs
+
+
+def max_repeats(text: str, max_chars: int = 40) -> int:
+    """How many times the most repeated chunk (holding a letter) occurs in a row; 1 if none."""
+    return max((times for *_, times in _repeat_runs(_normalise(text), max_chars)), default=1)
+
+
+def _allowed(source: str, min_repeats: int, max_chars: int) -> int:
+    # A chant in the source may stay one: only repeating more than the source does is a loop.
+    return max(min_repeats - 1, max_repeats(source, max_chars) + 1)
+
+
+def find_loop(output: str, source: str, *, min_repeats: int, max_chars: int) -> tuple[str, int] | None:
+    """(chunk, times) of the worst run when the output repeats something at least
+    `min_repeats` times in a row and more than the source repeats anything."""
+    allowed = _allowed(source, min_repeats, max_chars)
+    worst = max(_repeat_runs(_normalise(output), max_chars), key=lambda r: r[3], default=None)
+    if worst is None or worst[3] <= allowed:
+        return None
+    return worst[2].strip(), worst[3]
+
+
+def collapse_loops(output: str, source: str, *, min_repeats: int, max_chars: int) -> str:
+    """Cut every looping run of the output down to one occurrence of its chunk."""
+    allowed = _allowed(source, min_repeats, max_chars)
+    text = _normalise(output)
+    loops = sorted((r for r in _repeat_runs(text, max_chars) if r[3] > allowed), key=lambda r: (-r[3], r[0]))
+    chosen: list[tuple[int, int, str, int]] = []
+    for run in loops:
+        if all(run[1] <= c[0] or run[0] >= c[1] for c in chosen):
+            chosen.append(run)
+    for start, end, chunk, _ in sorted(chosen, reverse=True):
+        text = text[:start] + chunk + text[end:]
+    return " ".join(text.split())
+
+
+# -- numbers, URLs, e-mail addresses ------------------------------------------------------
+
+_URL = re.compile(r"(?:https?://|www\.)[^\s<>\"'«»“”]+", re.I)
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# Digits with decimal/thousands separators ("1,000.5", "3,5", "1 000", "24.11.2026").
+_NUMBER = re.compile(r"\d+(?:(?:[.,'’]|[ \u00a0\u202f](?=\d{3}(?!\d)))\d+)*")
+_TRAILING = ".,;:!?)]}»”’\"'"
+# Day.month.year: translations write the month as a word, so day and year must survive.
+_DATE = re.compile(r"(\d{1,2})[./](\d{1,2})[./](\d{2,4})")
+
+
+def _addresses(text: str) -> tuple[list[str], str]:
+    """URLs and e-mail addresses (trailing punctuation trimmed), and the text without them."""
+    found = []
+    for pattern in (_URL, _EMAIL):
+        found += [m.group(0).rstrip(_TRAILING) for m in pattern.finditer(text)]
+        text = pattern.sub(" ", text)
+    return found, text
+
+
+def missing_numbers(source: str, output: str, *, min_digits: int = 2) -> list[str]:
+    """Numbers (written as in the source), URLs and e-mail addresses of the source that the
+    output lacks. A number counts as present when its digits appear as one number in the
+    output, or all its digit groups do ("1,000" = "1 000" = "1000"); a date "24.11.2026"
+    needs its day and year (the month may become a word)."""
+    src_addr, src_rest = _addresses(source)
+    out_addr, out_rest = _addresses(output)
+    missing = [a for a in dict.fromkeys(src_addr) if a not in output]
+    out_forms: set[str] = set()
+    out_groups: Counter[str] = Counter()
+    for m in _NUMBER.finditer(out_rest):
+        out_forms.add(re.sub(r"\D", "", m.group(0)))
+        out_groups.update(g.lstrip("0") or "0" for g in re.findall(r"\d+", m.group(0)))
+    for m in _NUMBER.finditer(src_rest):
+        written = m.group(0)
+        digits = re.sub(r"\D", "", written)
+        if len(digits) < min_digits or digits in out_forms:
+            continue
+        date = _DATE.fullmatch(written)
+        parts = [date.group(1), date.group(3)] if date else re.findall(r"\d+", written)
+        groups = Counter(g.lstrip("0") or "0" for g in parts)
+        if all(out_groups[g] >= n for g, n in groups.items()):
+            continue
+        if written not in missing:
+            missing.append(written)
+    return missing
+
+
+# -- output language -----------------------------------------------------------------------
+
+
+class LanguageCheck:
+    """Is an output in a language its target must not come back in (uk -> ru)?
+
+    Orthography decides when the letters do (ы э ъ ё only in Russian; і ї є ґ only in
+    Ukrainian); otherwise a detector restricted to the target and its confusable
+    languages judges outputs long enough to judge."""
+
+    def __init__(self, guards: "TranslateGuardsConfig", detector_backend: str):
+        self.guards = guards
+        self.backend = detector_backend
+        self._detectors: dict[str, object] = {}
+
+    def wrong_language(self, text: str, target: str) -> str | None:
+        wrong = self.guards.wrong_languages.get(target)
+        if not wrong or not text:
+            return None
+        ortho = orthographic_lang(text)
+        if ortho == target:
+            return None
+        if ortho in wrong:
+            return ortho
+        if sum(c.isalpha() for c in text) < self.guards.language_min_letters:
+            return None
+        lang, confidence = self._detector(target, wrong).detect(text)
+        if lang in wrong and confidence >= self.guards.language_min_confidence:
+            return lang
+        return None
+
+    def _detector(self, target: str, wrong: list[str]):
+        if target not in self._detectors:
+            from . import registry
+
+            self._detectors[target] = registry.detectors.get(self.backend)([target, *wrong])
+        return self._detectors[target]

@@ -1,0 +1,177 @@
+"""Both backends (transformers Marian and CTranslate2) on the tiny models: the same
+contract, checked by the same tests."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from pipeline.backends.base import DecodeOptions
+from pipeline.config import load_config
+from pipeline.context import Context
+from pipeline.errors import ModelError, ModelUnavailable
+from pipeline.tiny_models import corpus_text
+
+from ..conftest import TINY_CONFIG
+from ..translation_fixtures import BACKENDS, backend_contexts, ct2_converted  # noqa: F401
+
+TEXTS = corpus_text().splitlines()[:40]
+GREEDY = DecodeOptions(num_beams=1, max_length_ratio=1.5, max_length_extra=4)
+
+
+@pytest.fixture(params=BACKENDS)
+def translator(request, backend_contexts):
+    return backend_contexts[request.param].translator("tiny-marian-en-uk")
+
+
+def test_one_output_per_input_in_order(translator):
+    texts = TEXTS[:12] + [TEXTS[3], "Hi", TEXTS[0]]
+    out = translator.translate(texts, GREEDY)
+    assert len(out) == len(texts) and all(o.text for o in out)
+    by_text = dict(zip(texts, (o.text for o in out)))
+    # Order in = order out: the same texts shuffled give the same translation per text.
+    again = translator.translate(list(reversed(texts)), GREEDY)
+    assert [o.text for o in reversed(again)] == [by_text[t] for t in texts]
+
+
+def test_each_output_is_held_to_its_own_length_bound(translator):
+    texts = ["Hi", TEXTS[0], " ".join(TEXTS[:3])]
+    bounds = [GREEDY.length_bounds(n, translator.max_output_tokens)[1] for n in translator.count_tokens(texts)]
+    assert bounds[0] < bounds[1] < bounds[2]  # one batch, three different bounds
+    out = translator.translate(texts, GREEDY)
+    for hi, o in zip(bounds, out):
+        assert o.tokens <= hi
+        assert not o.hit_limit or o.tokens == hi
+    assert any(o.hit_limit for o in out)  # random weights rarely say </s>: the bounds are what stop them
+
+
+def test_minimum_length_forces_long_outputs(translator):
+    opts = DecodeOptions(num_beams=1, max_length_ratio=1.1, max_length_extra=0, min_length_ratio=1.1)
+    texts = TEXTS[:8]
+    for n, o in zip(translator.count_tokens(texts), translator.translate(texts, opts)):
+        lo, hi = opts.length_bounds(n, translator.max_output_tokens)
+        assert lo == hi and o.tokens == hi
+
+
+@pytest.mark.parametrize("beams", [1, 3])
+def test_banned_letters_never_appear(translator, beams):
+    banned = "оаеиі"  # common letters, so an unconstrained tiny model would use them
+    out = translator.translate(TEXTS[:10], DecodeOptions(num_beams=beams, max_length_ratio=1.5, banned_chars=banned))
+    assert not any(set(o.text) & set(banned) for o in out)
+
+
+def test_token_budget_splits_batches(backend_contexts):
+    for backend in BACKENDS:
+        cfg = backend_contexts[backend].config.model_copy(deep=True)
+        cfg.translate.batch_tokens = 64
+        tr = Context(cfg).translator("tiny-marian-en-uk")
+        lengths = tr.count_tokens(TEXTS)
+        tr.translate(TEXTS, GREEDY)
+        assert tr.counts["batches"] > 1
+        assert tr.counts["source_tokens"] == sum(lengths)
+        # Padding stays modest because batches are sorted by length.
+        assert tr.counts["padded_tokens"] <= 1.5 * sum(lengths)
+
+
+def test_input_over_the_limit_is_refused_not_truncated(translator):
+    too_long = " ".join(["budget"] * (translator.max_input_tokens + 10))
+    with pytest.raises(ModelError, match="exceeds"):
+        translator.translate([too_long], GREEDY)
+
+
+def test_multi_target_model_gets_its_target_token(backend_contexts):
+    for backend in BACKENDS:
+        ctx = backend_contexts[backend]
+        tr = ctx.translator("tiny-marian-en-zle-uk")
+        plain = ctx.translator("tiny-marian-en-uk")
+        assert tr.prefix == ">>ukr<< "
+        # One extra token: the target token, kept whole.
+        assert tr.count_tokens(TEXTS[:5]) == [n + 1 for n in plain.count_tokens(TEXTS[:5])]
+        assert len(tr.translate(TEXTS[:3], GREEDY)) == 3
+
+
+def test_missing_target_token_is_a_model_error(tmp_path, tiny_overrides, ct2_converted, models_root):
+    manifest = tmp_path / "manifest.yaml"
+    manifest.write_text(
+        "models:\n  bad-zle:\n    role: translate\n    local_dir: tiny/marian-en-zle\n    target_token: '>>xyz<<'\n",
+        encoding="utf-8",
+    )
+    for backend in BACKENDS:
+        cfg = load_config(TINY_CONFIG, [*tiny_overrides, f"models.manifest={manifest}", f"models.root={models_root}", f"translate.backend={backend}"])
+        if backend == "ctranslate2":
+            cfg.translate.ctranslate2.models_dir = str(models_root / "ct2-zle")
+            from pipeline.backends.ct2 import convert_marian
+
+            convert_marian(models_root / "tiny" / "marian-en-zle", models_root / "ct2-zle" / "bad-zle", "int8", force=True)
+        with pytest.raises(ModelError, match=">>xyz<<"):
+            Context(cfg).translator("bad-zle")
+
+
+def test_greedy_loop_matches_transformers_generate(backend_contexts):
+    import torch
+
+    hf = backend_contexts["marian"].translator("tiny-marian-en-uk").hf
+    enc = hf.tokenizer(TEXTS[:6], return_tensors="pt", padding=True)
+    for nrng, penalty in [(0, 1.0), (3, 1.3)]:
+        with torch.inference_mode():
+            ref = hf.model.generate(**enc, max_new_tokens=24, num_beams=1, do_sample=False, forced_eos_token_id=None,
+                                    no_repeat_ngram_size=nrng, repetition_penalty=penalty, max_length=None)
+            ours = hf.greedy_decode(enc["input_ids"], enc["attention_mask"], [0] * 6, [24] * 6,
+                                    suppress_ids=torch.tensor([hf.tokenizer.pad_token_id]),
+                                    no_repeat_ngram_size=nrng, repetition_penalty=penalty)
+        for row, (tokens, _) in zip(ref.tolist(), ours):
+            body = row[1:]
+            body = body[: body.index(0)] if 0 in body else body
+            assert [t for t in body if t != hf.tokenizer.pad_token_id] == tokens
+
+
+def test_ctranslate2_float32_matches_transformers(backend_contexts, models_root, tiny_overrides):
+    """Same weights, same greedy search: the two backends agree token for token."""
+    from pipeline.backends.ct2 import convert_marian
+
+    target = models_root / "ct2-float32" / "tiny-marian-en-uk"
+    if not target.exists():
+        convert_marian(models_root / "tiny" / "marian-en-uk", target, "float32")
+    cfg = load_config(TINY_CONFIG, [*tiny_overrides, "translate.backend=ctranslate2",
+                                    f"translate.ctranslate2.models_dir={target.parent}", "translate.ctranslate2.compute_type=float32"])
+    ct2 = Context(cfg).translator("tiny-marian-en-uk")
+    hf = backend_contexts["marian"].translator("tiny-marian-en-uk")
+    a = [o.text for o in ct2.translate(TEXTS[:10], GREEDY)]
+    b = [o.text for o in hf.translate(TEXTS[:10], GREEDY)]
+    assert sum(x == y for x, y in zip(a, b)) >= 9  # float rounding may flip one near-tie
+
+
+def test_dynamic_int8_marian_translates(tiny_overrides):
+    cfg = load_config(TINY_CONFIG, [*tiny_overrides, "translate.marian.quantize=dynamic_int8"])
+    tr = Context(cfg).translator("tiny-marian-en-uk")
+    assert "quantized" in type(tr.hf.model.model.encoder.layers[0].fc1).__module__
+    out = tr.translate(TEXTS[:4], GREEDY)
+    assert len(out) == 4 and all(o.text for o in out)
+
+
+def test_ctranslate2_without_conversion_says_how_to_convert(tmp_path, tiny_overrides):
+    cfg = load_config(TINY_CONFIG, [*tiny_overrides, "translate.backend=ctranslate2", f"translate.ctranslate2.models_dir={tmp_path}"])
+    with pytest.raises(ModelUnavailable, match="models convert tiny-marian-en-uk"):
+        Context(cfg).translator("tiny-marian-en-uk")
+
+
+def test_ctranslate2_refuses_a_stale_conversion(tmp_path, tiny_overrides, models_root):
+    from pipeline.backends.ct2 import MARKER, convert_marian
+
+    convert_marian(models_root / "tiny" / "marian-en-uk", tmp_path / "tiny-marian-en-uk", "int8")
+    marker = tmp_path / "tiny-marian-en-uk" / MARKER
+    data = json.loads(marker.read_text())
+    data["source_signature"]["model.safetensors"] += 1
+    marker.write_text(json.dumps(data))
+    cfg = load_config(TINY_CONFIG, [*tiny_overrides, "translate.backend=ctranslate2", f"translate.ctranslate2.models_dir={tmp_path}"])
+    with pytest.raises(ModelError, match="--force"):
+        Context(cfg).translator("tiny-marian-en-uk")
+
+
+def test_unsupported_compute_type_is_a_config_error(tiny_overrides, ct2_converted):
+    from pipeline.errors import ConfigError
+
+    cfg = load_config(TINY_CONFIG, [*tiny_overrides, "translate.backend=ctranslate2", "translate.ctranslate2.compute_type=float16"])
+    with pytest.raises(ConfigError, match="not supported on cpu"):
+        Context(cfg).translator("tiny-marian-en-uk")
