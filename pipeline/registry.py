@@ -65,6 +65,7 @@ summarizers = Registry(
     "summarization backend",
     {
         "seq2seq": "pipeline.backends.seq2seq:Seq2SeqSummarizer",
+        "extractive": "pipeline.backends.extractive:ExtractiveSummarizer",
     },
 )
 

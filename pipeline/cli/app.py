@@ -6,6 +6,7 @@ import typer
 
 from .models import models_app
 from .run import run_command
+from .summarize import summarize_command
 
 app = typer.Typer(
     name="newsbridge",
@@ -15,6 +16,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.command("run")(run_command)
+app.command("summarize")(summarize_command)
 app.add_typer(models_app, name="models")
 
 
