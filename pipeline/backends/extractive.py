@@ -3,7 +3,7 @@ lead prior for news, or simply the lead.
 
 Sentences are compared by their content words: tokens lemmatised per language with
 simplemma (Ukrainian, Russian, English and ~50 more; "розірвала" and "розірвати" count
-as one word), stop words (stopwords-iso) dropped, weighted TF-IDF within the text.
+as one word), stop words (the stop-words package) dropped, weighted TF-IDF within the text.
 Sentence scores are PageRank over the cosine-similarity graph, with endorsement flowing
 mostly from later sentences to the earlier ones they elaborate, and teleporting to earlier
 sentences more often (news puts key facts first) and to sentences close to the heading. The best-scored sentences are taken
@@ -119,9 +119,9 @@ def _lemma_langs() -> frozenset[str]:
 
 @lru_cache(maxsize=32)
 def _stopwords(lang: str) -> frozenset[str]:
-    import stopwordsiso
+    from stop_words import safe_get_stop_words
 
-    return frozenset(stopwordsiso.stopwords(lang)) if stopwordsiso.has_lang(lang) else frozenset()
+    return frozenset(safe_get_stop_words(lang))  # empty for a language it does not know
 
 
 def similarity_matrix(sentences: list[list[str]]) -> list[list[float]]:
