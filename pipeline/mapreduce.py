@@ -84,14 +84,11 @@ def run_jobs(
         return
     overhead = backend.count_tokens([""])[0]
     limit = backend.max_input_tokens
-    active: list[SummaryJob] = []
-    for job, n in zip(jobs, backend.count_tokens([" ".join(j.units) for j in jobs])):
-        job.input_tokens = max(n - overhead, 0)
-        job.target = job.target_for(job.input_tokens)
-        if job.input_tokens <= job.target:
-            _pass_through(job, counts)
-        else:
-            active.append(job)
+    active = [job for job in measure_jobs(jobs, backend) if not job.passthrough]
+    for job in jobs:
+        if job.passthrough:
+            counts["passthrough"] += 1
+            counts["model_inputs_saved"] += 1
 
     level = 0
     while active:
@@ -149,11 +146,17 @@ def run_jobs(
         active = next_active
 
 
-def _pass_through(job: SummaryJob, counts: MutableMapping[str, int]) -> None:
-    job.summary = " ".join(job.units)
-    job.passthrough = True
-    counts["passthrough"] += 1
-    counts["model_inputs_saved"] += 1
+def measure_jobs(jobs: list[SummaryJob], backend: "Summarizer") -> list[SummaryJob]:
+    """Count each job's input tokens, set its target, and pass through every text that is
+    no longer than its summary would be (no model call)."""
+    overhead = backend.count_tokens([""])[0]  # special tokens and task prefix
+    for job, n in zip(jobs, backend.count_tokens([" ".join(j.units) for j in jobs])):
+        job.input_tokens = max(n - overhead, 0)
+        job.target = job.target_for(job.input_tokens)
+        if job.input_tokens <= job.target:
+            job.summary = " ".join(job.units)
+            job.passthrough = True
+    return jobs
 
 
 def _trim(text: str, cfg: "SummarizeConfig") -> tuple[str, bool]:

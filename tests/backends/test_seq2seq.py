@@ -154,3 +154,20 @@ def test_every_architecture_loads_and_summarises(tiny_overrides, tiny_pegasus, r
     assert summarizer.max_input_tokens == (256 if ref == "pegasus" else 512)
     out = summarizer.summarize(["Уряд оголосив нові заходи.", "The minister met his counterparts."], 5)
     assert len(out) == 2 and all(isinstance(t, str) for t in out)
+
+
+def test_batches_are_capped_in_padded_tokens(tiny_overrides, generate_spy):
+    # Short texts share big batches; long ones go in small batches, not padded together.
+    short = [f"Rain on day {i}." for i in range(6)]
+    long = [TEXTS[-1], TEXTS[-2], TEXTS[-3]]
+    capped = _summarizer(tiny_overrides, "tiny-bart-summarizer", "summarize.batch_size=16", "summarize.batch_tokens=600")
+    records = generate_spy(capped)
+    assert len(capped.summarize(long + short, 4)) == 9
+    sizes = [r["batch"][0] for r in records]
+    assert sum(sizes) == 9 and 1 < len(sizes) < 9
+    assert all(r["batch"][0] * r["batch"][1] <= 600 or r["batch"][0] == 1 for r in records)
+    records.clear()
+    uncapped = _summarizer(tiny_overrides, "tiny-bart-summarizer", "summarize.batch_size=16", "summarize.batch_tokens=0")
+    records = generate_spy(uncapped)
+    uncapped.summarize(long + short, 4)
+    assert [r["batch"][0] for r in records] == [9]
