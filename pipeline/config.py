@@ -178,8 +178,8 @@ class SummarizeConfig(Section):
     # Texts per generate() batch, and (when > 0) at most this many padded input tokens per
     # batch: inputs are sorted by length, so short sections go in big batches and long
     # ones in small batches instead of padding many short ones to one long one.
-    batch_size: int = Field(16, ge=1)
-    batch_tokens: int = Field(4096, ge=0)
+    batch_size: int = Field(32, ge=1)
+    batch_tokens: int = Field(8192, ge=0)
     num_beams: int = Field(4, ge=1)
     # Summary length. tokens: at most max_new_tokens for a section, article_max_new_tokens
     # for the article. ratio: ratio x the input's tokens, within

@@ -79,7 +79,8 @@ def is_degenerate(text: str, *, max_repeats: int = 3, min_distinct: float = 0.3)
             gram = words[start : start + n]
             if all(words[start + k * n : start + (k + 1) * n] == gram for k in range(1, max_repeats)):
                 return "loops"
-    if re.search(r"(\w{2,}?)\1{%d,}" % (max_repeats - 1), text):
+    # Letters only: "1000000" is a number, not a loop.
+    if re.search(r"([^\W\d_]{2,}?)\1{%d,}" % (max_repeats - 1), text):
         return "loops"
     if len(words) >= 12 and len(set(words)) / len(words) < min_distinct:
         return "loops"

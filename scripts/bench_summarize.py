@@ -180,10 +180,10 @@ def run_child(args: argparse.Namespace, variant: str, model_dir: Path) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sections", type=int, default=32, help="sections timed per variant")
+    parser.add_argument("--sections", type=int, default=64, help="sections timed per variant")
     parser.add_argument("--new-tokens", type=int, default=48, help="forced summary length (tokens)")
-    parser.add_argument("--batch-size", type=int, default=16, help="summarize.batch_size (texts per batch)")
-    parser.add_argument("--batch-tokens", type=int, default=4096, help="summarize.batch_tokens (padded tokens per batch; 0 = off)")
+    parser.add_argument("--batch-size", type=int, default=32, help="summarize.batch_size (texts per batch)")
+    parser.add_argument("--batch-tokens", type=int, default=8192, help="summarize.batch_tokens (padded tokens per batch; 0 = off)")
     # Greedy by default: see the module docstring for why beam search gains less on a CPU.
     parser.add_argument("--num-beams", type=int, default=1)
     parser.add_argument("--no-repeat-ngram-size", type=int, default=3)
