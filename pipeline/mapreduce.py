@@ -106,9 +106,10 @@ def run_jobs(
             if len(chunks) > 1 and level > cfg.max_reduce_depth:
                 # Depth bound: keep the joined chunk summaries (long, but nothing lost).
                 job.summary = " ".join(job.units)
+                left = backend.count_tokens([job.summary])[0] - overhead
                 job.warnings.append(
-                    f"still {job.input_tokens} tokens after {cfg.max_reduce_depth} levels of chunk summaries "
-                    "(summarize.max_reduce_depth); kept the joined chunk summaries"
+                    f"still {left} tokens (over the model's {limit}) after {cfg.max_reduce_depth} levels of chunk "
+                    "summaries (summarize.max_reduce_depth); kept the joined chunk summaries"
                 )
                 continue
             plans.append((job, chunks))

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from ..errors import InputError, NewsbridgeError
+from ..errors import ConfigError, InputError, NewsbridgeError
 from .common import ConfigOpt, SetOpt, VerboseOpt, cli_errors, load_cli_config, quiet_libraries
 
 
@@ -24,7 +24,7 @@ class SummaryFailed(NewsbridgeError):
 
 @cli_errors
 def summarize_command(
-    file: Annotated[Path, typer.Argument(help="Text or article file (.txt, .md, .html).")],
+    file: Annotated[Path, typer.Argument(help="Text or article file (any format `newsbridge run` reads).")],
     lang: Annotated[SummaryLang, typer.Option("--lang", "-l", help="Language of the summary.")] = SummaryLang.uk,
     sections: Annotated[bool, typer.Option("--sections", help="Also print each section's summary.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON: summary, sections, how they were made, warnings.")] = False,
@@ -39,7 +39,7 @@ def summarize_command(
 
     cfg = load_cli_config(config, set_)
     if "summarize" not in cfg.pipeline.stages:
-        raise InputError(file, "the configured pipeline.stages has no summarize stage")
+        raise ConfigError("pipeline.stages has no summarize stage; summarize needs it")
     articles = read_path(file, cfg.read)
     if len(articles) != 1:
         raise InputError(file, f"holds {len(articles)} articles; summarize takes one text")
