@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .errors import ConfigError
 
@@ -317,19 +317,92 @@ class TranslateConfig(Section):
         return v
 
 
+class ExtractiveConfig(Section):
+    # textrank: sentence centrality (PageRank over lemma TF-IDF cosine similarity) with a
+    # lead prior; lead: the first sentences. Either way whole source sentences are chosen.
+    method: Literal["textrank", "lead"] = "textrank"
+    # News puts the key facts first: PageRank teleports to sentence i with probability
+    # proportional to 1/(i+1)**position_bias (0 = plain TextRank).
+    position_bias: float = Field(1.0, ge=0)
+    # Weight of a similarity edge from an earlier sentence to a later one, relative to the
+    # edge from the later to the earlier (1 = plain undirected TextRank). News elaborates
+    # what it first states, so endorsement flows mostly backwards (cf. PACSUM, Zheng and
+    # Lapata 2019).
+    forward_weight: float = Field(0.3, ge=0, le=1)
+    damping: float = Field(0.85, gt=0, lt=1)
+    # Share of the teleport weight that goes by similarity to the section heading (the title
+    # for the article summary): what a heading names is what the section is about. The
+    # heading only steers the choice; its text never enters the summary.
+    heading_weight: float = Field(0.5, ge=0, le=1)
+    # A sentence at least this similar (cosine) to one already chosen is redundant.
+    max_similarity: float = Field(0.5, gt=0, le=1)
+    # Sentences with fewer content words ("Thank you.") are chosen only when nothing else is.
+    min_content_words: int = Field(3, ge=0)
+
+
 class SummarizeConfig(Section):
+    # seq2seq: abstractive, needs model weights; extractive: offline baseline, no weights.
     backend: str = "seq2seq"
-    model: str = "bart-large-cnn"
-    # en_then_translate | source_then_translate | per_language
+    # en_then_translate: summarise the English text (source or translation) with `model`,
+    #   translate the summary to Ukrainian.
+    # source_then_translate: summarise the source-language text with `multilingual_model`
+    #   (for languages in `multilingual_langs`, else the English text), translate the rest.
+    # per_language: summarise each language's text with its own `language_models[lang]`.
     strategy: Literal["en_then_translate", "source_then_translate", "per_language"] = "en_then_translate"
-    # Task prefix for T5-style models ("summarize: ").
+    model: str = "bart-large-cnn"
+    multilingual_model: str = "mt5-xlsum"
+    multilingual_langs: list[str] = Field(default_factory=lambda: ["en", "uk", "ru"])
+    language_models: dict[str, str] = Field(default_factory=lambda: {"en": "bart-large-cnn", "uk": "mt5-xlsum"})
+    # Task prefix for T5-style models ("summarize: "); empty = the manifest's prefix, if any.
     prefix: str = ""
-    batch_size: int = Field(8, ge=1)
+    # Texts per generate() batch, and (when > 0) at most this many padded input tokens per
+    # batch: inputs are sorted by length, so short sections go in big batches and long
+    # ones in small batches instead of padding many short ones to one long one.
+    batch_size: int = Field(32, ge=1)
+    batch_tokens: int = Field(8192, ge=0)
     num_beams: int = Field(4, ge=1)
-    max_new_tokens: int = Field(128, ge=1)
+    # Summary length. tokens: at most max_new_tokens for a section, article_max_new_tokens
+    # for the article. ratio: ratio x the input's tokens, within
+    # [ratio_min_new_tokens, ratio_max_new_tokens]. A text no longer than its summary
+    # length is passed through as is (no model call).
+    length: Literal["tokens", "ratio"] = "tokens"
+    max_new_tokens: int = Field(48, ge=1)
+    article_max_new_tokens: int = Field(128, ge=1)
+    ratio: float = Field(0.3, gt=0, le=1)
+    ratio_min_new_tokens: int = Field(24, ge=1)
+    ratio_max_new_tokens: int = Field(256, ge=1)
+    # Ratio targets are rounded up to a multiple of this, so texts of similar length share
+    # one generate() batch (generate takes one length bound per call).
+    length_bucket: int = Field(16, ge=1)
+    # Floor handed to generate() (capped at the target); it also overrides a model's own
+    # min_length (bart-large-cnn asks for 56), which could otherwise exceed short targets.
     min_new_tokens: int = Field(0, ge=0)
+    # Repetition control.
     no_repeat_ngram_size: int = Field(3, ge=0)
+    repetition_penalty: float = Field(1.0, gt=0)
     length_penalty: float = 1.0
+    # A summary cut by the length bound mid-sentence loses the unfinished sentence when at
+    # least one complete sentence remains.
+    drop_unfinished_sentence: bool = True
+    # Inputs over the model's limit: summarise chunks, then the joined chunk summaries,
+    # at most this many levels deep (then the joined summaries are kept, with a warning).
+    max_reduce_depth: int = Field(3, ge=1)
+    # A summary is degenerate (replaced by the lead sentences, with a warning) when it is
+    # empty or loops: an n-gram (n <= 4 words) repeated loop_max_repeats times in a row, or,
+    # over 12 words or more, fewer distinct words than loop_min_distinct of all words.
+    loop_max_repeats: int = Field(3, ge=2)
+    loop_min_distinct: float = Field(0.3, ge=0, le=1)
+    # Distinct (model, text, length) summaries kept in memory for repeated sections.
+    cache_size: int = Field(10_000, ge=0)
+    extractive: ExtractiveConfig = Field(default_factory=ExtractiveConfig)
+
+    @model_validator(mode="after")
+    def _per_language_models(self) -> "SummarizeConfig":
+        if self.strategy == "per_language":
+            missing = [lang for lang in ("en", "uk") if not self.language_models.get(lang)]
+            if missing:
+                raise ValueError(f"strategy per_language needs language_models for {' and '.join(missing)}")
+        return self
 
 
 class OutputConfig(Section):

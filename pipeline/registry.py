@@ -66,6 +66,7 @@ summarizers = Registry(
     "summarization backend",
     {
         "seq2seq": "pipeline.backends.seq2seq:Seq2SeqSummarizer",
+        "extractive": "pipeline.backends.extractive:ExtractiveSummarizer",
     },
 )
 

@@ -2,8 +2,9 @@
 
 Tests and the offline demo need models without a hub: these are MarianMT (en->uk,
 uk->en, ru->en, a multi-target en->East Slavic one with ">>ukr<<" tokens, a multilingual
-mul->en one) and a T5 summariser with the real model classes and real SentencePiece
-tokenizers trained on a small bundled text. Weights are random (seeded), so output is
+mul->en one) and summarisers (T5 with a task prefix, a BART with a byte-level BPE
+tokenizer like bart-large-cnn's, an mT5 like mT5 XL-Sum) with the real model classes and
+real tokenizers trained on a small bundled text. Weights are random (seeded), so output is
 gibberish; everything else (tokenisation, batching, generate(), saving, loading) is real.
 Building is deterministic: the same seed gives byte-identical weights.
 """
@@ -26,6 +27,8 @@ MARIAN_MULTI = {
     "marian-mul-en": ("mul", "en", ()),
 }
 SUMMARIZER_DIR = "t5-summarizer"
+BART_SUMMARIZER_DIR = "bart-summarizer"
+MT5_SUMMARIZER_DIR = "mt5-summarizer"
 
 
 @dataclass(frozen=True)
@@ -93,6 +96,10 @@ def build_tiny_models(out_dir: Path, *, seed: int = 0, shape: TinyShape = TinySh
             built.append(build_marian(out_dir / name, marian_spm, src, tgt, shape, extra_tokens=tokens))
         torch.manual_seed(seed + 100)
         built.append(_build_t5(out_dir / SUMMARIZER_DIR, t5_spm, shape))
+        torch.manual_seed(seed + 101)
+        built.append(_build_bart(out_dir / BART_SUMMARIZER_DIR, shape))
+        torch.manual_seed(seed + 102)
+        built.append(_build_t5(out_dir / MT5_SUMMARIZER_DIR, t5_spm, shape, multilingual=True))
     return built
 
 
@@ -172,14 +179,17 @@ def build_marian(
     return _replace_dir(target, fill)
 
 
-def _build_t5(target: Path, spm_model: Path, shape: TinyShape) -> Path:
-    from transformers import T5Config, T5ForConditionalGeneration, T5Tokenizer
+def _build_t5(target: Path, spm_model: Path, shape: TinyShape, *, multilingual: bool = False) -> Path:
+    """T5, or with `multilingual` the mT5 classes (what mT5 XL-Sum is built on)."""
+    from transformers import MT5Config, MT5ForConditionalGeneration, T5Config, T5ForConditionalGeneration, T5Tokenizer
+
+    config_cls, model_cls = (MT5Config, MT5ForConditionalGeneration) if multilingual else (T5Config, T5ForConditionalGeneration)
 
     def fill(d: Path) -> None:
         shutil.copy(spm_model, d / "spiece.model")
         tokenizer = T5Tokenizer.from_pretrained(str(d), extra_ids=0)
         (d / "spiece.model").unlink()  # tokenizer.json now carries the same model
-        config = T5Config(
+        config = config_cls(
             vocab_size=len(tokenizer),
             d_model=shape.d_model,
             d_kv=shape.d_model // shape.heads,
@@ -192,11 +202,70 @@ def _build_t5(target: Path, spm_model: Path, shape: TinyShape) -> Path:
             decoder_start_token_id=0,
             n_positions=shape.max_positions,
         )
-        model = T5ForConditionalGeneration(config).eval()
+        model = model_cls(config).eval()
         model.save_pretrained(d)
         tokenizer.model_max_length = shape.max_positions
         tokenizer.save_pretrained(d)
-        _write_card(d, "tiny random-weight T5 summariser (newsbridge build-tiny)")
+        _write_card(d, f"tiny random-weight {'mT5' if multilingual else 'T5'} summariser (newsbridge build-tiny)")
+
+    return _replace_dir(target, fill)
+
+
+def train_byte_level_bpe(vocab_size: int, lines: list[str] | None = None):
+    """A byte-level BPE tokenizer (GPT-2/BART style) trained on the bundled corpus, with
+    BART's special tokens first: <s>=0, <pad>=1, </s>=2, <unk>=3, <mask>=4."""
+    from tokenizers import ByteLevelBPETokenizer
+
+    tok = ByteLevelBPETokenizer()
+    tok.train_from_iterator(
+        lines if lines is not None else corpus_text().splitlines(),
+        vocab_size=vocab_size,
+        min_frequency=1,
+        special_tokens=["<s>", "<pad>", "</s>", "<unk>", "<mask>"],
+        show_progress=False,
+    )
+    return tok
+
+
+def save_bart_tokenizer(bpe, d: Path, max_positions: int):
+    """Write vocab.json + merges.txt and the transformers tokenizer files into `d`."""
+    from transformers import BartTokenizer
+
+    bpe.save_model(str(d))
+    vocab = json.loads((d / "vocab.json").read_text(encoding="utf-8"))
+    lines = (d / "merges.txt").read_text(encoding="utf-8").splitlines()
+    merges = [tuple(line.split(" ")) for line in lines if line and not line.startswith("#version")]
+    tokenizer = BartTokenizer(vocab=vocab, merges=merges)
+    tokenizer.model_max_length = max_positions
+    tokenizer.save_pretrained(d)
+    return tokenizer
+
+
+def _build_bart(target: Path, shape: TinyShape) -> Path:
+    from transformers import BartConfig, BartForConditionalGeneration
+
+    def fill(d: Path) -> None:
+        tokenizer = save_bart_tokenizer(train_byte_level_bpe(shape.vocab_size), d, shape.max_positions)
+        config = BartConfig(
+            vocab_size=len(tokenizer),
+            d_model=shape.d_model,
+            encoder_layers=shape.layers,
+            decoder_layers=shape.layers,
+            encoder_attention_heads=shape.heads,
+            decoder_attention_heads=shape.heads,
+            encoder_ffn_dim=shape.ffn,
+            decoder_ffn_dim=shape.ffn,
+            max_position_embeddings=shape.max_positions,
+            pad_token_id=1,
+            bos_token_id=0,
+            eos_token_id=2,
+            decoder_start_token_id=2,
+            forced_bos_token_id=0,
+            forced_eos_token_id=2,
+        )
+        model = BartForConditionalGeneration(config).eval()
+        model.save_pretrained(d)
+        _write_card(d, "tiny random-weight BART summariser (newsbridge build-tiny)")
 
     return _replace_dir(target, fill)
 

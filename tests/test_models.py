@@ -81,7 +81,10 @@ def _digest(root: Path) -> dict[str, str]:
 
 def test_build_tiny_is_deterministic_and_loadable(tmp_path, models_root):
     built = build_tiny_models(tmp_path / "tiny")
-    assert {p.name for p in built} == {"marian-en-uk", "marian-uk-en", "marian-ru-en", "marian-en-zle", "marian-mul-en", "t5-summarizer"}
+    assert {p.name for p in built} == {
+        "marian-en-uk", "marian-uk-en", "marian-ru-en", "marian-en-zle", "marian-mul-en",
+        "t5-summarizer", "bart-summarizer", "mt5-summarizer",
+    }
     assert _digest(tmp_path / "tiny") == _digest(models_root / "tiny")
     for p in built:
         assert (p / "model.safetensors").exists() and not (p / "pytorch_model.bin").exists()

@@ -11,6 +11,7 @@ from .eval import eval_app
 from .models import models_app
 from .run import run_command
 from .translate import translate_command
+from .summarize import summarize_command
 
 app = typer.Typer(
     name="newsbridge",
@@ -23,6 +24,7 @@ app.command("run")(run_command)
 app.command("detect")(detect_command)
 app.command("digest")(digest_command)
 app.command("batch")(batch_command)
+app.command("summarize")(summarize_command)
 app.add_typer(models_app, name="models")
 app.command("translate")(translate_command)
 app.add_typer(eval_app, name="eval")

@@ -29,51 +29,6 @@ def test_every_segment_has_both_languages(tiny_context, sample_text):
     assert stats["translate"]["translations"] >= len(segments)
 
 
-def test_tags_never_enter_summaries(tiny_context):
-    engine = tiny_context.translation_engine()
-    pipeline = Pipeline.from_config(tiny_context.config, tiny_context)
-    seen = []
-    summarizer = pipeline.stages[-1].summarizer
-    original = summarizer.summarize
-
-    def spy(texts):
-        seen.extend(texts)
-        return original(texts)
-
-    summarizer.summarize = spy
-    try:
-        pipeline.run([make_article("A title here\n\nPhoto: Somebody\n\nBody text of the article is here.\n\nSource: agency\n\nНОВИНИ")])
-    finally:
-        summarizer.summarize = original
-    joined = " ".join(seen)
-    assert "Body text" in joined
-    for kept_out in ("НОВИНИ", "Photo:", "Source: agency"):
-        assert kept_out not in joined
-    assert engine is tiny_context.translation_engine()
-
-
-def test_long_section_is_chunked_not_truncated(tiny_context):
-    pipeline = Pipeline.from_config(tiny_context.config, tiny_context)
-    stage = pipeline.stages[-1]
-    limit = stage.summarizer.max_input_tokens
-    sentence = "The council approved the budget for schools and roads after a long debate."
-    body = " ".join([sentence] * 120)
-    assert stage.summarizer.count_tokens([body])[0] > limit
-    calls = []
-    original = stage.summarizer.summarize
-    stage.summarizer.summarize = lambda texts: calls.append(list(texts)) or original(texts)
-    try:
-        art = pipeline.run([make_article(f"Title\n\n{body}")])[0]
-    finally:
-        stage.summarizer.summarize = original
-    assert art.ok, art.error
-    first_pass = calls[0]
-    # Every piece fits, and together the pieces hold the whole section.
-    assert len(first_pass) > 1
-    assert all(n <= limit for n in stage.summarizer.count_tokens(first_pass))
-    assert sum(p.count("council approved") for p in first_pass) == 120
-
-
 def test_reader_and_pipeline_on_sample_file(tiny_context):
     art = read_path(SAMPLE_ARTICLE, tiny_context.config.read)[0]
     Pipeline.from_config(tiny_context.config, tiny_context).run([art])

@@ -1,0 +1,201 @@
+"""Summaries of texts of any length with an abstractive backend, never truncated.
+
+A `SummaryJob` is one text (as sentences) to summarise to at most `target` tokens. A text
+no longer than its target is passed through. A text over the model's input limit is
+split into chunks (whole sentences, balanced sizes), each chunk is summarised, and the
+joined chunk summaries are summarised again (map-reduce), at most `max_depth` levels of
+chunk summaries deep. Each level is one backend call for every job of every article at
+that level, so sections and articles share batches. Repeated (model, text, length)
+inputs are summarised once and cached.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import MutableMapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable
+
+from .summary_text import drop_unfinished_sentence, is_degenerate, lead_count, pack_chunks
+
+if TYPE_CHECKING:
+    from .backends.base import Summarizer
+    from .config import SummarizeConfig
+
+
+@dataclass
+class SummaryJob:
+    units: list[str]  # the text, as sentences (or chunk summaries)
+    model: str  # summariser reference (manifest name, path, hub id)
+    # Max new tokens of the summary, from the input's length in tokens.
+    target_for: Callable[[int], int]
+    # Filled by run_jobs:
+    target: int = 0
+    summary: str = ""
+    input_tokens: int = 0
+    chunks: int = 1  # first-level chunks (1 = the text fit the model)
+    levels: int = 0  # model passes; 0 = passed through
+    passthrough: bool = False
+    degenerate: str | None = None  # "empty" | "loops" when the final summary is unusable
+    warnings: list[str] = field(default_factory=list)
+
+    def info(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "model": self.model,
+            "input_tokens": self.input_tokens,
+            "target_tokens": self.target,
+            "chunks": self.chunks,
+            "levels": self.levels,
+        }
+        return out
+
+
+class SummaryCache:
+    """Bounded LRU of (model, text, target) -> summary."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self._data: MutableMapping[tuple[str, str, int], str] = OrderedDict()
+
+    def get(self, key: tuple[str, str, int]) -> str | None:
+        value = self._data.get(key)
+        if value is not None:
+            self._data.move_to_end(key)  # type: ignore[attr-defined]
+        return value
+
+    def put(self, key: tuple[str, str, int], value: str) -> None:
+        if self.size <= 0:
+            return
+        self._data[key] = value
+        self._data.move_to_end(key)  # type: ignore[attr-defined]
+        while len(self._data) > self.size:
+            self._data.popitem(last=False)  # type: ignore[call-arg]
+
+
+def run_jobs(
+    jobs: list[SummaryJob],
+    backend: "Summarizer",
+    cfg: "SummarizeConfig",
+    cache: SummaryCache,
+    counts: MutableMapping[str, int],
+) -> None:
+    """Fill every job's summary (all jobs use `backend`)."""
+    if not jobs:
+        return
+    overhead = backend.count_tokens([""])[0]
+    limit = backend.max_input_tokens
+    active = [job for job in measure_jobs(jobs, backend) if not job.passthrough]
+    for job in jobs:
+        if job.passthrough:
+            counts["passthrough"] += 1
+            counts["model_inputs_saved"] += 1
+
+    level = 0
+    while active:
+        level += 1
+        inputs: list[str] = []
+        targets: list[int] = []
+        plans: list[tuple[SummaryJob, list[list[str]]]] = []
+        for job in active:
+            chunks = pack_chunks(job.units, backend.count_tokens, limit)
+            if level == 1:
+                job.chunks = len(chunks)
+                if len(chunks) > 1:
+                    counts["chunked"] += 1
+                    counts["chunks"] += len(chunks)
+            if len(chunks) > 1 and level > cfg.max_reduce_depth:
+                # Depth bound: keep the joined chunk summaries (long, but nothing lost).
+                job.summary = " ".join(job.units)
+                left = backend.count_tokens([job.summary])[0] - overhead
+                job.warnings.append(
+                    f"still {left} tokens (over the model's {limit}) after {cfg.max_reduce_depth} levels of chunk "
+                    "summaries (summarize.max_reduce_depth); kept the joined chunk summaries"
+                )
+                continue
+            plans.append((job, chunks))
+            for chunk in chunks:
+                inputs.append(" ".join(chunk))
+                targets.append(job.target)
+        outputs = _summarize_cached(backend, inputs, targets, cache, counts)
+
+        next_active: list[SummaryJob] = []
+        pos = 0
+        for job, chunks in plans:
+            job.levels = level
+            outs = outputs[pos : pos + len(chunks)]
+            pos += len(chunks)
+            if len(chunks) == 1:
+                job.summary = _finish(job, outs[0], cfg, counts)
+                continue
+            # A map level: each chunk summary replaces its chunk; a degenerate one is
+            # replaced by the chunk's lead sentences so the next level still sees content.
+            units = []
+            for chunk, out in zip(chunks, outs):
+                out, _ = _trim(out, cfg)
+                if is_degenerate(out, max_repeats=cfg.loop_max_repeats, min_distinct=cfg.loop_min_distinct):
+                    counts["chunk_fallbacks"] += 1
+                    out = " ".join(chunk[: lead_count(backend.count_tokens(chunk), job.target)])
+                units.append(out)
+            job.units = units
+            joined = backend.count_tokens([" ".join(units)])[0] - overhead
+            if joined <= job.target:
+                # The joined chunk summaries are already short enough: no reduce call.
+                job.summary = " ".join(units)
+                counts["model_inputs_saved"] += 1
+                continue
+            next_active.append(job)
+        active = next_active
+
+
+def measure_jobs(jobs: list[SummaryJob], backend: "Summarizer") -> list[SummaryJob]:
+    """Count each job's input tokens, set its target, and pass through every text that is
+    no longer than its summary would be (no model call)."""
+    overhead = backend.count_tokens([""])[0]  # special tokens and task prefix
+    for job, n in zip(jobs, backend.count_tokens([" ".join(j.units) for j in jobs])):
+        job.input_tokens = max(n - overhead, 0)
+        job.target = job.target_for(job.input_tokens)
+        if job.input_tokens <= job.target:
+            job.summary = " ".join(job.units)
+            job.passthrough = True
+    return jobs
+
+
+def _trim(text: str, cfg: "SummarizeConfig") -> tuple[str, bool]:
+    return drop_unfinished_sentence(text) if cfg.drop_unfinished_sentence else (text.strip(), False)
+
+
+def _finish(job: SummaryJob, text: str, cfg: "SummarizeConfig", counts: MutableMapping[str, int]) -> str:
+    text, cut = _trim(text, cfg)
+    if cut:
+        counts["unfinished_dropped"] += 1
+    job.degenerate = is_degenerate(text, max_repeats=cfg.loop_max_repeats, min_distinct=cfg.loop_min_distinct)
+    return text
+
+
+def _summarize_cached(
+    backend: "Summarizer",
+    texts: list[str],
+    targets: list[int],
+    cache: SummaryCache,
+    counts: MutableMapping[str, int],
+) -> list[str]:
+    """One backend call for every distinct (text, target) not in the cache."""
+    name = getattr(backend, "name", type(backend).__name__)
+    results: list[str | None] = []
+    todo: dict[tuple[str, int], list[int]] = {}
+    for i, (text, target) in enumerate(zip(texts, targets)):
+        hit = cache.get((name, text, target))
+        if hit is not None:
+            counts["cache_hits"] += 1
+        else:
+            todo.setdefault((text, target), []).append(i)
+        results.append(hit)
+    if todo:
+        keys = list(todo)
+        counts["model_inputs"] += len(keys)
+        outs = backend.summarize([k[0] for k in keys], [k[1] for k in keys])
+        for (text, target), out in zip(keys, outs):
+            cache.put((name, text, target), out)
+            for i in todo[(text, target)]:
+                results[i] = out
+    return [r or "" for r in results]

@@ -1,0 +1,109 @@
+"""Text helpers for summaries (pure functions, no models): packing sentences into chunks
+under a token limit, telling a degenerate (empty or looping) summary, lead sentences,
+and dropping a sentence the length bound cut in half."""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Callable
+
+from .textutil import fit_to_limit
+
+CountTokens = Callable[[list[str]], list[int]]
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+# Sentence end: terminal punctuation, then closing quotes/brackets.
+_END = r"[.!?…][\"'»”’)\]]*"
+_ENDS_SENTENCE = re.compile(_END + r"\s*$")
+_LAST_SENTENCE_END = re.compile(r".*" + _END + r"(?=\s)", re.S)
+
+
+def pack_chunks(units: list[str], count_tokens: CountTokens, limit: int) -> list[list[str]]:
+    """Group consecutive units (sentences) into chunks whose joined text (" ") has at most
+    `limit` tokens by `count_tokens`, of similar sizes. A unit over the limit on its own is
+    split at sentence, clause, then word boundaries first. Nothing is dropped or reordered:
+    the chunks joined give back the units joined."""
+    units = [u for u in units if u.strip()]
+    if not units:
+        return []
+    overhead = count_tokens([""])[0]  # special tokens and task prefix, counted once per input
+    pieces: list[str] = []
+    sizes: list[int] = []
+    for unit, n in zip(units, count_tokens(units)):
+        parts = [unit] if n <= limit else fit_to_limit(unit, count_tokens, limit)
+        part_counts = [n] if len(parts) == 1 else count_tokens(parts)
+        pieces.extend(parts)
+        sizes.extend(max(c - overhead, 1) for c in part_counts)
+    budget = max(limit - overhead, 1)
+    # Balanced: aim at total/n per chunk rather than filling each to the brim and leaving a
+    # small remainder, so every chunk gets a comparable share of the summary.
+    goal = sum(sizes) / max(1, math.ceil(sum(sizes) / budget))
+    groups: list[list[str]] = []
+    current: list[str] = []
+    size = 0
+    for piece, n in zip(pieces, sizes):
+        if current and (size + n > budget or size + n / 2 > goal):
+            groups.append(current)
+            current, size = [], 0
+        current.append(piece)
+        size += n
+    if current:
+        groups.append(current)
+    # A joined text can tokenise a little differently from its parts: check and split again.
+    out: list[list[str]] = []
+    for group, n in zip(groups, count_tokens([" ".join(g) for g in groups])):
+        if n <= limit:
+            out.append(group)
+        elif len(group) > 1:
+            half = len(group) // 2
+            out.extend(pack_chunks(group[:half], count_tokens, limit))
+            out.extend(pack_chunks(group[half:], count_tokens, limit))
+        else:
+            out.extend([p] for p in fit_to_limit(group[0], count_tokens, limit))
+    return out
+
+
+def is_degenerate(text: str, *, max_repeats: int = 3, min_distinct: float = 0.3) -> str | None:
+    """Why `text` is not a usable summary ("empty" or "loops"), or None when it is fine.
+
+    Loops: an n-gram of 1-4 words repeated `max_repeats` times in a row ("the the the",
+    "in the city in the city in the city"), a piece of a word repeated so
+    ("стастаста"), or, over 12 words or more, fewer distinct words than `min_distinct`
+    of all words."""
+    words = [w.lower() for w in _WORD.findall(text)]
+    if not words:
+        return "empty"
+    for n in range(1, 5):
+        for start in range(len(words) - n * max_repeats + 1):
+            gram = words[start : start + n]
+            if all(words[start + k * n : start + (k + 1) * n] == gram for k in range(1, max_repeats)):
+                return "loops"
+    # Letters only: "1000000" is a number, not a loop.
+    if re.search(r"([^\W\d_]{2,}?)\1{%d,}" % (max_repeats - 1), text):
+        return "loops"
+    if len(words) >= 12 and len(set(words)) / len(words) < min_distinct:
+        return "loops"
+    return None
+
+
+def drop_unfinished_sentence(text: str) -> tuple[str, bool]:
+    """Cut a trailing sentence the length bound left unfinished, when at least one complete
+    sentence comes before it. Returns (text, whether something was cut)."""
+    text = text.strip()
+    if not text or _ENDS_SENTENCE.search(text):
+        return text, False
+    match = _LAST_SENTENCE_END.match(text)
+    if match is None:
+        return text, False
+    return match.group(0).strip(), True
+
+
+def lead_count(token_counts: list[int], budget: int) -> int:
+    """How many leading units fit in `budget` tokens (always at least one)."""
+    total = 0
+    for i, n in enumerate(token_counts):
+        total += n
+        if total > budget:
+            return max(1, i)
+    return len(token_counts)
