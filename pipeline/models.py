@@ -88,7 +88,9 @@ class ModelCatalog:
             return self.specs[ref]
         # Not a manifest name: a local directory or a hub id, described on the fly.
         if Path(ref).expanduser().is_dir():
-            return ModelSpec(name=ref, role=role or "unknown", local_dir=str(Path(ref).expanduser()))
+            # Absolute: a directory named in a config is relative to where the user runs,
+            # not to the models root that manifest local_dirs are relative to.
+            return ModelSpec(name=ref, role=role or "unknown", local_dir=str(Path(ref).expanduser().resolve()))
         if _looks_like_hub_id(ref):
             return ModelSpec(name=ref, role=role or "unknown", hub_id=ref)
         known = ", ".join(sorted(self.specs)) or "none"

@@ -95,3 +95,9 @@ def test_build_tiny_is_deterministic_and_loadable(tmp_path, models_root):
     tok = AutoTokenizer.from_pretrained(tmp_path / "tiny" / "marian-uk-en")
     ids = tok(["Привіт, світе!"])["input_ids"][0]
     assert len(ids) > 2 and ids[-1] == tok.eos_token_id  # real SentencePiece pieces, not one <unk>
+
+
+def test_relative_directory_reference_is_relative_to_cwd(models_root, tmp_path, monkeypatch):
+    monkeypatch.chdir(models_root)
+    catalog = ModelCatalog(ModelsConfig(root=str(tmp_path)))  # a root where it is not
+    assert catalog.resolve("tiny/marian-en-uk").path == (models_root / "tiny" / "marian-en-uk").resolve()

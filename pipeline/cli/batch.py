@@ -31,6 +31,7 @@ def batch_command(
     rank: Annotated[int, typer.Option("--rank", help="This worker's index when several share the work (Slurm array task id).", min=0)] = 0,
     world_size: Annotated[int, typer.Option("--world-size", help="How many workers share the work; the last to finish writes the outputs.", min=1)] = 1,
     progress: Annotated[Optional[bool], typer.Option("--progress/--no-progress", help="Progress bar (default: only on a terminal).")] = None,
+    digest: Annotated[bool, typer.Option("--digest", help="Also (re)write OUT/digest/: the browsable bilingual site of every article in OUT.")] = False,
     verbose: VerboseOpt = False,
 ) -> None:
     """Process an archive: stream, write parallel outputs, resume where a run stopped."""
@@ -80,6 +81,11 @@ def batch_command(
             f"{c.input}: never read to its end ({c.written + c.errors + c.duplicates} records done; no longer among the inputs?)"
             for c in final.unbalanced[:5])
         raise fail(f"accounting does not balance for {len(final.unbalanced)} input(s): {bad}", 1)
+    if digest:
+        from .digest import report_digest
+
+        # Built from articles.jsonl/errors.jsonl on disk, so resumed sessions are included.
+        report_digest(out, cfg.digest)
 
 
 def _resume_command(inputs, out, config, set_, rank, world_size) -> str:

@@ -51,10 +51,14 @@ def _acceptance_dir(root: Path) -> Path:
 def test_acceptance_directory(tmp_path, tiny_overrides):
     root = _acceptance_dir(tmp_path / "archive")
     out = tmp_path / "out"
-    args = ["batch", str(root), "--out", str(out), "--config", str(TINY_CONFIG), *_sets([*tiny_overrides, "batch.batch_size=8"])]
+    args = ["batch", str(root), "--out", str(out), "--config", str(TINY_CONFIG), "--digest", *_sets([*tiny_overrides, "batch.batch_size=8"])]
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     assert "54 inputs = 52 written + 2 errors + 0 skipped duplicates: ok" in result.stdout
+    # --digest: one page per written article, the two failures listed on the index.
+    assert len(list((out / "digest" / "articles").glob("*.html"))) == 52
+    index = (out / "digest" / "index.html").read_text(encoding="utf-8")
+    assert "Malian rebels deny support" in index and "empty.txt" in index and "binary.txt" in index
     assert "━" in result.stdout and "translate" in result.stdout  # the summary table
     records = jsonl(out / "articles.jsonl")
     assert len(records) == 52 and len({r["id"] for r in records}) == 52
