@@ -10,6 +10,7 @@ from .config import Config
 from .models import ModelCatalog
 
 if TYPE_CHECKING:
+    from .lru import LRUCache
     from .backends.base import Summarizer, Translator
     from .translation import TranslationEngine
 
@@ -22,6 +23,9 @@ class Context:
         self._summarizers: dict[str, "Summarizer"] = {}
         self._engine: "TranslationEngine | None" = None
         self.models_used: dict[str, dict[str, Any]] = {}
+        # Caches whose hits change what reaches a model (see lru.py): a batch job saves
+        # them with each commit so that a resumed job writes what an unbroken one would.
+        self.caches: dict[str, "LRUCache[Any, Any]"] = {}
 
     def translator(self, ref: str) -> "Translator":
         if ref not in self._translators:

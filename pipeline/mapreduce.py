@@ -11,11 +11,11 @@ inputs are summarised once and cached.
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import MutableMapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable
 
+from .lru import LRUCache
 from .summary_text import drop_unfinished_sentence, is_degenerate, lead_count, pack_chunks
 
 if TYPE_CHECKING:
@@ -50,26 +50,8 @@ class SummaryJob:
         return out
 
 
-class SummaryCache:
-    """Bounded LRU of (model, text, target) -> summary."""
-
-    def __init__(self, size: int):
-        self.size = size
-        self._data: MutableMapping[tuple[str, str, int], str] = OrderedDict()
-
-    def get(self, key: tuple[str, str, int]) -> str | None:
-        value = self._data.get(key)
-        if value is not None:
-            self._data.move_to_end(key)  # type: ignore[attr-defined]
-        return value
-
-    def put(self, key: tuple[str, str, int], value: str) -> None:
-        if self.size <= 0:
-            return
-        self._data[key] = value
-        self._data.move_to_end(key)  # type: ignore[attr-defined]
-        while len(self._data) > self.size:
-            self._data.popitem(last=False)  # type: ignore[call-arg]
+# (model name, text, target length) -> summary; an LRUCache so a batch job can save it.
+SummaryCache = LRUCache[tuple[str, str, int], str]
 
 
 def run_jobs(

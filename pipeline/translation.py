@@ -18,13 +18,14 @@ Every request gets exactly one result.
 from __future__ import annotations
 
 import dataclasses
-from collections import Counter, OrderedDict
-from dataclasses import dataclass, field
+from collections import Counter
+from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, NamedTuple
 
 from .backends.base import DecodeOptions, Translation
 from .chunking import Piece, join_pieces, split_to_fit
 from .data import UNDETERMINED
+from .lru import LRUCache
 from .translation_guards import LanguageCheck, collapse_loops, find_loop, missing_numbers
 
 if TYPE_CHECKING:
@@ -74,6 +75,10 @@ class _Done:
     retried: bool = False
     pieces: int = 1
 
+    @classmethod
+    def from_dict(cls, d: dict) -> "_Done":
+        return cls(text=d["text"], warnings=tuple(d.get("warnings", ())), retried=bool(d.get("retried")), pieces=int(d.get("pieces", 1)))
+
 
 @dataclass
 class _Job:
@@ -104,8 +109,11 @@ class TranslationEngine:
         self.guards = self.config.guards
         self.options = DecodeOptions.from_config(self.config)
         # Bounded LRU: archives repeat boilerplate sentences, but memory must stay flat.
-        self._cache: OrderedDict[tuple[str, str, str], _Done] = OrderedDict()
-        self._cache_size = self.config.cache_size
+        # Registered with the context so that a batch job can save it with each commit.
+        self.cache: LRUCache[tuple[str, str, str], _Done] = LRUCache(
+            self.config.cache_size, encode=asdict, decode=_Done.from_dict
+        )
+        context.caches["translate"] = self.cache
         self.language = LanguageCheck(self.guards, context.config.langid.backend)
         self.counts: Counter[str] = Counter()
 
@@ -214,20 +222,16 @@ class TranslationEngine:
     def _translate_with(self, ref: str, tgt: str, texts: list[str]) -> list[_Done]:
         known: dict[str, _Done] = {}
         for t in dict.fromkeys(texts):
-            hit = self._cache.get((ref, tgt, t))
+            hit = self.cache.get((ref, tgt, t))
             if hit is not None:
                 known[t] = hit
-                self._cache.move_to_end((ref, tgt, t))
         self.counts["cache_hits"] += sum(1 for t in texts if t in known)
         todo = [t for t in dict.fromkeys(texts) if t not in known]
         if todo:
             fresh = self._translate_fitting(self.context.translator(ref), tgt, todo)
             known.update(fresh)
-            if self._cache_size:
-                for t, done in fresh.items():
-                    self._cache[(ref, tgt, t)] = done
-                while len(self._cache) > self._cache_size:
-                    self._cache.popitem(last=False)
+            for t, done in fresh.items():
+                self.cache.put((ref, tgt, t), done)
         return [known[t] for t in texts]
 
     def _translate_fitting(self, backend: "Translator", tgt: str, texts: list[str]) -> dict[str, _Done]:

@@ -142,6 +142,8 @@ class Worker:
                     "Resuming would mix outputs of both; use a new --out, or --force-config to resume anyway"
                 )
             ledger.set(config_hash=digest, config=resolved, config_history=[*ledger.get("config_history", []), digest])
+            # Saved translations and summaries came from the old config (models, beams...).
+            ledger.clear_caches()
         log = AppendLog(folder / "articles.jsonl")
         dropped = log.recover(int(ledger.get("log_bytes", 0)))
         if self.world_size == 1:  # with several workers another one may be finalising right now
@@ -249,7 +251,7 @@ class Worker:
                  task_ends: list[TaskEnd], result: WorkerResult) -> None:
         articles = [u.article for u, dup in pending if u.article is not None and dup is None]
         if articles:
-            pipeline = self._pipeline()
+            pipeline = self._pipeline(ledger)
             t0 = time.perf_counter()
             pipeline.run(articles)
             self.timings["stages"] += time.perf_counter() - t0
@@ -285,7 +287,8 @@ class Worker:
             row.offset, row.length = offset, length
         committed = log.sync()
         t1 = time.perf_counter()
-        ledger.commit_batch(batch_no, rows, task_ends, committed)
+        caches = {name: cache.drain() for name, cache in self.pipeline.context.caches.items()} if self.pipeline else None
+        ledger.commit_batch(batch_no, rows, task_ends, committed, caches)
         t2 = time.perf_counter()
         self.timings["write"] += t1 - t0
         self.timings["ledger"] += t2 - t1
@@ -303,12 +306,15 @@ class Worker:
             lock.close()  # closing the file releases the flock
             self._lock = None
 
-    def _pipeline(self):
+    def _pipeline(self, ledger: Ledger):
         if self.pipeline is None:
             from ..runner import Pipeline
 
             t0 = time.perf_counter()
             self.pipeline = Pipeline.from_config(self.cfg)
+            for name, cache in self.pipeline.context.caches.items():
+                cache.restore(ledger.cache_rows(name))
+                cache.start_journal()
             self.timings["load"] += time.perf_counter() - t0
         return self.pipeline
 

@@ -26,6 +26,7 @@ from typing import Any
 
 from .. import registry
 from ..data import TARGET_LANGS, UNDETERMINED, Article, Section, Segment
+from ..lru import LRUCache
 from ..mapreduce import SummaryCache, SummaryJob, run_jobs
 from ..summary_text import lead_count
 from ..translation import Request
@@ -78,7 +79,8 @@ class SummarizeStage(BatchStage):
             for ref in self.model_refs():
                 context.summarizer(ref)
         self.engine = context.translation_engine()
-        self.cache = SummaryCache(self.cfg.cache_size)
+        self.cache: SummaryCache = LRUCache(self.cfg.cache_size)
+        context.caches["summarize"] = self.cache
 
     # -- what to summarise, in which language, with which model ---------------------------
 
