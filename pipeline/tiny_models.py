@@ -40,6 +40,19 @@ class TinyShape:
     vocab_size: int = 1000
     max_positions: int = 512
 
+    def bart_style(self) -> dict[str, int]:
+        """The shape in the config names Marian and BART share."""
+        return {
+            "d_model": self.d_model,
+            "encoder_layers": self.layers,
+            "decoder_layers": self.layers,
+            "encoder_attention_heads": self.heads,
+            "decoder_attention_heads": self.heads,
+            "encoder_ffn_dim": self.ffn,
+            "decoder_ffn_dim": self.ffn,
+            "max_position_embeddings": self.max_positions,
+        }
+
 
 def corpus_text() -> str:
     return resources.files("pipeline.resources").joinpath("tiny_corpus.txt").read_text(encoding="utf-8")
@@ -154,14 +167,7 @@ def build_marian(
         pad = vocab["<pad>"]
         config = MarianConfig(
             vocab_size=len(vocab),
-            d_model=shape.d_model,
-            encoder_layers=shape.layers,
-            decoder_layers=shape.layers,
-            encoder_attention_heads=shape.heads,
-            decoder_attention_heads=shape.heads,
-            encoder_ffn_dim=shape.ffn,
-            decoder_ffn_dim=shape.ffn,
-            max_position_embeddings=shape.max_positions,
+            **shape.bart_style(),
             pad_token_id=pad,
             eos_token_id=0,
             decoder_start_token_id=pad,
@@ -248,14 +254,7 @@ def _build_bart(target: Path, shape: TinyShape) -> Path:
         tokenizer = save_bart_tokenizer(train_byte_level_bpe(shape.vocab_size), d, shape.max_positions)
         config = BartConfig(
             vocab_size=len(tokenizer),
-            d_model=shape.d_model,
-            encoder_layers=shape.layers,
-            decoder_layers=shape.layers,
-            encoder_attention_heads=shape.heads,
-            decoder_attention_heads=shape.heads,
-            encoder_ffn_dim=shape.ffn,
-            decoder_ffn_dim=shape.ffn,
-            max_position_embeddings=shape.max_positions,
+            **shape.bart_style(),
             pad_token_id=1,
             bos_token_id=0,
             eos_token_id=2,

@@ -9,7 +9,6 @@ every value (autoescape on, StrictUndefined so a template typo fails loudly).
 from __future__ import annotations
 
 import json
-import os
 import tempfile
 from dataclasses import dataclass, field
 from importlib import resources
@@ -21,6 +20,7 @@ from markupsafe import Markup
 
 from ..config import DigestConfig
 from ..errors import InputError
+from ..io.atomic import atomic_output
 from ..io.writers import write_atomic
 from .filenames import PageNames, page_path
 from .records import LocatedRecord, RecordProblem, iter_errors, iter_out_dir
@@ -152,20 +152,10 @@ def _write_pages(env, records, config, pages_dir, names, spool, failed_views, pr
 
 
 def _write_stream(path: Path, chunks: Iterable[str]) -> None:
-    """Like `write_atomic`, for text produced piece by piece: temp file, then rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            for chunk in chunks:
-                fh.write(chunk)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    """Like `write_atomic`, for text produced piece by piece."""
+    with atomic_output(path, "w") as fh:
+        for chunk in chunks:
+            fh.write(chunk)
 
 
 def _environment() -> Environment:

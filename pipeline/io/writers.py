@@ -6,29 +6,18 @@ Files are written atomically (temp file + rename): a reader never sees half a fi
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from ..data import Article
+from .atomic import atomic_output
 
 LANG_NAMES = {"en": "English", "uk": "Українська", "ru": "Русский"}
 
 
 def write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    with atomic_output(path, "w") as fh:
+        fh.write(text)
 
 
 def record_json(record: dict[str, Any], *, indent: int | None = 2) -> str:
