@@ -204,8 +204,10 @@ class LangIdConfig(Section):
     span_min_letters: int = Field(2, ge=1)
     # lingua's low-accuracy mode is faster but weaker on short text (see README numbers).
     low_accuracy: bool = False
-    # Distinct texts whose detection is kept for repeats (tags, bylines, boilerplate).
+    # Distinct texts whose detection is kept for repeats (tags, bylines, boilerplate),
+    # bounded by count and by memory (MB, 0 = count only).
     cache_size: int = Field(50_000, ge=0)
+    cache_mb: float = Field(8, ge=0)
 
     @field_validator("languages")
     @classmethod
@@ -301,8 +303,10 @@ class TranslateConfig(Section):
     min_length_ratio: float = Field(0.0, ge=0)
     no_repeat_ngram_size: int = Field(0, ge=0)
     repetition_penalty: float = Field(1.0, gt=0)
-    # Distinct (model, text) translations kept in memory for repeats.
+    # Distinct (model, text) translations kept in memory for repeats, bounded by count and
+    # by memory (MB, 0 = count only): what a batch's RSS may grow by for this cache.
     cache_size: int = Field(100_000, ge=0)
+    cache_mb: float = Field(32, ge=0)
     marian: MarianBackendConfig = Field(default_factory=MarianBackendConfig)
     ctranslate2: CTranslate2BackendConfig = Field(default_factory=CTranslate2BackendConfig)
     guards: TranslateGuardsConfig = Field(default_factory=TranslateGuardsConfig)
@@ -392,8 +396,10 @@ class SummarizeConfig(Section):
     # over 12 words or more, fewer distinct words than loop_min_distinct of all words.
     loop_max_repeats: int = Field(3, ge=2)
     loop_min_distinct: float = Field(0.3, ge=0, le=1)
-    # Distinct (model, text, length) summaries kept in memory for repeated sections.
+    # Distinct (model, text, length) summaries kept in memory for repeated sections,
+    # bounded by count and by memory (MB, 0 = count only).
     cache_size: int = Field(10_000, ge=0)
+    cache_mb: float = Field(16, ge=0)
     extractive: ExtractiveConfig = Field(default_factory=ExtractiveConfig)
 
     @model_validator(mode="after")

@@ -14,7 +14,9 @@ with increasing ticks plus the keys evicted since; restoring orders the rows by 
 from __future__ import annotations
 
 import json
+import sys
 from collections import OrderedDict
+from dataclasses import fields, is_dataclass
 from typing import Any, Callable, Generic, Hashable, Iterable, TypeVar
 
 K = TypeVar("K", bound=Hashable)
@@ -25,16 +27,41 @@ def _identity(value: Any) -> Any:
     return value
 
 
+# What an OrderedDict entry costs beyond its key and value objects (hash slot, links).
+_ENTRY_OVERHEAD = 100
+
+
+def approx_size(obj: Any) -> int:
+    """Bytes an entry's key or value holds, near enough to bound a cache by memory: strings
+    (the bulk of every cache here) by their real size, containers and dataclasses summed."""
+    if isinstance(obj, str):
+        return sys.getsizeof(obj)
+    if isinstance(obj, (tuple, list)):
+        return sys.getsizeof(obj) + sum(approx_size(x) for x in obj)
+    if isinstance(obj, dict):
+        return sys.getsizeof(obj) + sum(approx_size(k) + approx_size(v) for k, v in obj.items())
+    if is_dataclass(obj) and not isinstance(obj, type):
+        return sys.getsizeof(obj) + 100 + sum(approx_size(getattr(obj, f.name)) for f in fields(obj))
+    return sys.getsizeof(obj)
+
+
 class LRUCache(Generic[K, V]):
+    """At most `size` entries and, when `max_bytes` > 0, about that many bytes: entries
+    range from a two-word tag to a whole section, so a count alone does not bound memory."""
+
     def __init__(
         self,
         size: int,
         *,
+        max_bytes: int = 0,
         encode: Callable[[V], Any] = _identity,
         decode: Callable[[Any], V] = _identity,
     ):
         self.size = size
+        self.max_bytes = max_bytes
+        self.bytes = 0
         self._data: OrderedDict[K, V] = OrderedDict()
+        self._weights: dict[K, int] = {}
         # JSON-able form of a value, and back (used only when saving and restoring).
         self._encode = encode
         self._decode = decode
@@ -59,13 +86,25 @@ class LRUCache(Generic[K, V]):
     def put(self, key: K, value: V) -> None:
         if self.size <= 0:
             return
-        self._data[key] = value
+        self._store(key, value)
         self._data.move_to_end(key)
         if self._journal:
             self._touched.add(key)
             self._evicted.discard(key)
-        while len(self._data) > self.size:
+        self._shrink()
+
+    def _store(self, key: K, value: V) -> None:
+        if self.max_bytes:
+            weight = approx_size(key) + approx_size(value) + _ENTRY_OVERHEAD
+            self.bytes += weight - self._weights.get(key, 0)
+            self._weights[key] = weight
+        self._data[key] = value
+
+    def _shrink(self) -> None:
+        # Never evict the entry just added, however large: the caller is about to use it.
+        while len(self._data) > self.size or (self.max_bytes and self.bytes > self.max_bytes and len(self._data) > 1):
             old, _ = self._data.popitem(last=False)
+            self.bytes -= self._weights.pop(old, 0)
             if self._journal:
                 self._touched.discard(old)
                 self._evicted.add(old)
@@ -103,10 +142,11 @@ class LRUCache(Generic[K, V]):
     def restore(self, rows: Iterable[tuple[str, str]]) -> None:
         """Replace the contents with saved (key, value) rows, oldest first."""
         self._data.clear()
+        self._weights.clear()
+        self.bytes = 0
         for key, value in rows:
-            self._data[self.load_key(key)] = self._decode(json.loads(value))
-        while len(self._data) > self.size:  # a smaller cache_size since the save
-            self._data.popitem(last=False)
+            self._store(self.load_key(key), self._decode(json.loads(value)))
+        self._shrink()  # a smaller cache since the save
         self._touched.clear()
         self._evicted.clear()
 

@@ -111,7 +111,10 @@ class TranslationEngine:
         # Bounded LRU: archives repeat boilerplate sentences, but memory must stay flat.
         # Registered with the context so that a batch job can save it with each commit.
         self.cache: LRUCache[tuple[str, str, str], _Done] = LRUCache(
-            self.config.cache_size, encode=asdict, decode=_Done.from_dict
+            self.config.cache_size,
+            max_bytes=int(self.config.cache_mb * 2**20),
+            encode=asdict,
+            decode=_Done.from_dict,
         )
         context.caches["translate"] = self.cache
         self.language = LanguageCheck(self.guards, context.config.langid.backend)

@@ -91,3 +91,47 @@ def test_clear_caches_empties_every_saved_cache(tmp_path):
     ledger.clear_caches()
     assert list(ledger.cache_rows("translate")) == [] and list(ledger.cache_rows("summarize")) == []
     ledger.close()
+
+
+def test_byte_bound_evicts_oldest_and_keeps_the_count_right():
+    # Values from a two-word tag to a long section: the byte bound, not the count, decides.
+    cache: LRUCache = LRUCache(1000, max_bytes=20_000)
+    for i in range(200):
+        cache.put(("m", str(i)), "x" * (50 if i % 2 else 2_000))
+    assert 0 < cache.bytes <= 20_000
+    assert cache.bytes == sum(cache._weights.values())
+    assert len(cache) < 200 and cache.keys()[-1] == ("m", "199")
+    # The survivors are the newest, in order.
+    kept = [int(k[1]) for k in cache.keys()]
+    assert kept == list(range(200 - len(kept), 200))
+    # Replacing a value re-weighs it rather than counting it twice.
+    before = cache.bytes
+    cache.put(("m", "199"), "x" * 50)
+    assert cache.bytes == before
+
+
+def test_one_entry_larger_than_the_bound_is_still_kept():
+    cache: LRUCache = LRUCache(10, max_bytes=1_000)
+    cache.put("small", "a")
+    cache.put("huge", "y" * 5_000)
+    assert cache.keys() == ["huge"] and cache.get("huge") == "y" * 5_000
+
+
+def test_byte_bounded_cache_saves_and_restores_through_evictions(tmp_path):
+    rng = random.Random(3)
+    ledger = Ledger(tmp_path / "ledger.sqlite")
+    live: LRUCache = LRUCache(100, max_bytes=3_000)
+    live.start_journal()
+    for batch in range(1, 20):
+        for _ in range(rng.randrange(1, 10)):
+            key = ("m", rng.randrange(60))
+            if rng.random() < 0.3:
+                live.get(key)
+            else:
+                live.put(key, {"text": "v" * rng.randrange(1, 200)})
+        ledger.commit_batch(batch, [], [], 0, {"translate": live.drain()})
+        restored: LRUCache = LRUCache(100, max_bytes=3_000)
+        restored.restore(ledger.cache_rows("translate"))
+        assert restored.keys() == live.keys(), batch
+        assert restored.bytes == live.bytes
+    ledger.close()

@@ -18,13 +18,14 @@ so translation can protect them.
 from __future__ import annotations
 
 import re
-from collections import Counter, OrderedDict
+from collections import Counter
 from dataclasses import dataclass
 
 from .. import registry
 from ..config import LangIdConfig
 from ..data import UNDETERMINED, Article, Block, Segment, Span
 from ..errors import ConfigError
+from ..lru import LRUCache
 from ..textutil import script_counts, script_of
 from .base import ArticleStage
 from .langid_evidence import lexical_counts, orthographic_counts, script_of_lang
@@ -110,19 +111,15 @@ class LanguageIdentifier:
         self._by_script: dict[str, list[str]] = {}
         for lang in self.candidates:
             self._by_script.setdefault(script_of_lang(lang), []).append(lang)
-        self._cache: OrderedDict[str, Detection] = OrderedDict()
+        # Detection is deterministic, so this cache is never saved with a batch's commits.
+        self._cache: LRUCache[str, Detection] = LRUCache(config.cache_size, max_bytes=int(config.cache_mb * 2**20))
 
     def detect(self, text: str) -> Detection:
-        if self.config.cache_size:
-            hit = self._cache.get(text)
-            if hit is not None:
-                self._cache.move_to_end(text)
-                return hit
+        hit = self._cache.get(text)
+        if hit is not None:
+            return hit
         found = self._detect(text)
-        if self.config.cache_size:
-            self._cache[text] = found
-            if len(self._cache) > self.config.cache_size:
-                self._cache.popitem(last=False)
+        self._cache.put(text, found)
         return found
 
     def _detect(self, text: str) -> Detection:

@@ -79,7 +79,7 @@ class SummarizeStage(BatchStage):
             for ref in self.model_refs():
                 context.summarizer(ref)
         self.engine = context.translation_engine()
-        self.cache: SummaryCache = LRUCache(self.cfg.cache_size)
+        self.cache: SummaryCache = LRUCache(self.cfg.cache_size, max_bytes=int(self.cfg.cache_mb * 2**20))
         context.caches["summarize"] = self.cache
 
     # -- what to summarise, in which language, with which model ---------------------------
