@@ -73,8 +73,9 @@ class ModelCatalog:
 
     def __init__(self, config: ModelsConfig):
         self.config = config
-        self.manifest_path = Path(config.manifest) if config.manifest else default_manifest_path()
-        self.root = Path(config.root) if config.root else self.manifest_path.parent
+        # Absolute, from where the user runs: messages then name the very directory searched.
+        self.manifest_path = _absolute(config.manifest) if config.manifest else default_manifest_path()
+        self.root = _absolute(config.root) if config.root else self.manifest_path.parent
         self._specs: dict[str, ModelSpec] | None = None
 
     @property
@@ -103,7 +104,7 @@ class ModelCatalog:
     def local_dir(self, spec: ModelSpec) -> Path | None:
         override = self.config.local_dirs.get(spec.name)
         if override:
-            return Path(override).expanduser()
+            return _absolute(override)
         if spec.local_dir:
             path = Path(spec.local_dir).expanduser()
             return path if path.is_absolute() else self.root / path
@@ -131,15 +132,36 @@ class ModelCatalog:
 
     def how_to_get(self, spec: ModelSpec) -> str:
         if spec.build == "tiny":
-            return "Build it with `newsbridge models build-tiny`."
+            return self._build_tiny(spec, "Build")
         if spec.hub_id and spec.name in self.specs:
             return (
-                f"Fetch it with `newsbridge models pull {spec.name}` where the hub is reachable, "
+                f"Fetch it with `{self._pull_command(spec)}` where the hub is reachable, "
                 f"or point at a local copy with `--set models.local_dirs.{spec.name}=/path/to/dir`."
             )
         if spec.hub_id:
-            return "Download it where the hub is reachable (`huggingface-cli download` or set models.offline=false)."
+            return f"Download it where the hub is reachable (`hf download {spec.hub_id}` or set models.offline=false)."
         return "Check the path, or add the model to the manifest."
+
+    def _pull_command(self, spec: ModelSpec) -> str:
+        # `pull` writes where this run looks: say so when that is not the default place.
+        override = self.config.local_dirs.get(spec.name)
+        if override:
+            return f"newsbridge models pull {spec.name} --set models.local_dirs.{spec.name}={_absolute(override)}"
+        return f"newsbridge models pull {spec.name}{self._root_option()}"
+
+    def _build_tiny(self, spec: ModelSpec, verb: str) -> str:
+        override = self.config.local_dirs.get(spec.name)
+        if override and spec.local_dir:
+            # build-tiny makes every tiny model in DIR/<its folder>; the override must be one.
+            folder = Path(spec.local_dir).name
+            target = _absolute(override)
+            if target.name == folder:
+                return f"{verb} it with `newsbridge models build-tiny {target.parent}`."
+            return f"{verb} it with `newsbridge models build-tiny DIR` and set models.local_dirs.{spec.name}=DIR/{folder}."
+        return f"{verb} it with `newsbridge models build-tiny{self._root_option()}`."
+
+    def _root_option(self) -> str:
+        return f" --set models.root={self.root}" if self.config.root else ""
 
     def _checked(self, spec: ModelSpec, path: Path) -> Path:
         """Refuse pickle-only weights unless the user opted in."""
@@ -196,6 +218,11 @@ def load_manifest(path: Path) -> dict[str, ModelSpec]:
         extra = {k: v for k, v in entry.items() if k not in known}
         specs[name] = ModelSpec(name=name, extra=extra, **{k: v for k, v in entry.items() if k in known})
     return specs
+
+
+def _absolute(path: str) -> Path:
+    """A configured path, ~ expanded, relative to the working directory; symlinks kept."""
+    return Path(os.path.abspath(Path(path).expanduser()))
 
 
 def _is_model_dir(path: Path) -> bool:

@@ -84,3 +84,33 @@ def test_missing_real_model_names_pull(tmp_path, monkeypatch):
     monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hf"))
     result = runner.invoke(app, ["run", str(SAMPLE_ARTICLE), "--set", f"models.root={tmp_path}"])
     _assert_one_line_error(result, "opus-mt-", "newsbridge models pull")
+
+
+def test_missing_model_names_the_relative_root_searched(tmp_path, monkeypatch):
+    # A relative models.root is searched from where the command runs; the message must
+    # name that directory, absolute, and the build command must build there.
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["run", str(SAMPLE_ARTICLE), "--config", str(TINY_CONFIG), "--set", "models.root=rel/models"])
+    root = tmp_path / "rel" / "models"
+    _assert_one_line_error(
+        result,
+        f"looked in: {root / 'tiny' / 'marian-en-uk'}",
+        f"`newsbridge models build-tiny --set models.root={root}`",
+    )
+    assert result.exit_code == 3
+
+
+def test_missing_model_root_with_tilde_is_expanded(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    result = runner.invoke(app, ["run", str(SAMPLE_ARTICLE), "--config", str(TINY_CONFIG), "--set", "models.root=~/nb-models"])
+    _assert_one_line_error(result, f"looked in: {tmp_path / 'nb-models' / 'tiny' / 'marian-en-uk'}")
+
+
+def test_missing_real_model_pull_hint_pulls_where_the_run_looks(tmp_path, monkeypatch):
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hf"))
+    result = runner.invoke(app, ["run", str(SAMPLE_ARTICLE), "--set", f"models.root={tmp_path}"])
+    _assert_one_line_error(
+        result,
+        f"looked in: {tmp_path / 'hub' / 'opus-mt-en-uk'}",
+        f"`newsbridge models pull opus-mt-en-uk --set models.root={tmp_path}`",
+    )
