@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 from . import __version__, registry
 from .config import Config
-from .models import ModelCatalog
+from .errors import ModelDamaged
+from .models import ModelCatalog, ResolvedModel
 
 if TYPE_CHECKING:
     from .lru import LRUCache
@@ -31,7 +32,7 @@ class Context:
         if ref not in self._translators:
             resolved = self.catalog.resolve(ref, role="translate")
             backend = registry.translators.get(self.config.translate.backend)
-            self._translators[ref] = backend(resolved, self)
+            self._translators[ref] = self._load(backend, resolved)
             self.models_used[resolved.spec.name] = {"role": "translate", **resolved.signature()}
         return self._translators[ref]
 
@@ -40,11 +41,20 @@ class Context:
             backend = registry.summarizers.get(self.config.summarize.backend)
             if getattr(backend, "needs_model", True):
                 resolved = self.catalog.resolve(ref, role="summarize")
-                self._summarizers[ref] = backend(resolved, self)
+                self._summarizers[ref] = self._load(backend, resolved)
                 self.models_used[resolved.spec.name] = {"role": "summarize", **resolved.signature()}
             else:
                 self._summarizers[ref] = backend(None, self)
         return self._summarizers[ref]
+
+    def _load(self, backend: Any, resolved: ResolvedModel) -> Any:
+        try:
+            return backend(resolved, self)
+        except ModelDamaged as exc:
+            if exc.hint:  # the backend knows better (a converted copy is re-converted)
+                raise
+            # Backends know what failed to load; the catalog knows where the model came from.
+            raise exc.with_hint(self.catalog.how_to_repair(resolved.spec)) from None
 
     def translation_engine(self) -> "TranslationEngine":
         if self._engine is None:

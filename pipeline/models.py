@@ -11,6 +11,7 @@ for, where, and which command gets it.
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +20,7 @@ from typing import Any
 import yaml
 
 from .config import ModelsConfig
-from .errors import ConfigError, ModelError, ModelUnavailable
+from .errors import ConfigError, ModelDamaged, ModelError, ModelUnavailable, exception_brief
 
 _PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 _SAFE_WEIGHTS = ("model.safetensors", "model.safetensors.index.json")
@@ -142,6 +143,17 @@ class ModelCatalog:
             return f"Download it where the hub is reachable (`hf download {spec.hub_id}` or set models.offline=false)."
         return "Check the path, or add the model to the manifest."
 
+    def how_to_repair(self, spec: ModelSpec) -> str:
+        """How to get a fresh copy of a model whose files are there but damaged."""
+        if spec.build == "tiny":
+            return self._build_tiny(spec, "Rebuild")
+        if spec.hub_id and spec.name in self.specs:
+            # --force: the hub client trusts a local file whose download record still matches.
+            return f"Download it again with `{self._pull_command(spec)} --force` where the hub is reachable."
+        if spec.hub_id:
+            return f"Download it again where the hub is reachable (`hf download {spec.hub_id} --force-download`)."
+        return "Replace its files with a good copy, or point the config at another directory."
+
     def _pull_command(self, spec: ModelSpec) -> str:
         # `pull` writes where this run looks: say so when that is not the default place.
         override = self.config.local_dirs.get(spec.name)
@@ -164,10 +176,13 @@ class ModelCatalog:
         return f" --set models.root={self.root}" if self.config.root else ""
 
     def _checked(self, spec: ModelSpec, path: Path) -> Path:
-        """Refuse pickle-only weights unless the user opted in."""
-        if spec.format != "transformers" or self.config.allow_pickle:
+        """Refuse files that are visibly damaged, and pickle-only weights unless the user opted in."""
+        if spec.format != "transformers":
             return path
-        if any((path / f).exists() for f in _SAFE_WEIGHTS):
+        problem = damaged_files(path)
+        if problem:
+            raise ModelDamaged(spec.name, path, problem, self.how_to_repair(spec))
+        if self.config.allow_pickle or any((path / f).exists() for f in _SAFE_WEIGHTS):
             return path
         if any((path / f).exists() for f in _PICKLE_WEIGHTS):
             raise ModelError(
@@ -176,8 +191,9 @@ class ModelCatalog:
             )
         raise ModelError(f"model '{spec.name}' at {path} has no weights (expected model.safetensors)")
 
-    def pull(self, name: str) -> Path:
-        """Download a manifest model into its local directory."""
+    def pull(self, name: str, *, force: bool = False) -> Path:
+        """Download a manifest model into its local directory (`force`: every file again,
+        whatever is there already)."""
         spec = self.spec(name)
         if not spec.hub_id:
             raise ModelUnavailable(spec.name, [], f"It has no hub id to pull from. {self.how_to_get(spec)}")
@@ -190,6 +206,7 @@ class ModelCatalog:
                 revision=spec.revision,
                 local_dir=str(target),
                 allow_patterns=_PULL_PATTERNS + (["*.bin"] if self.config.allow_pickle else []),
+                force_download=force,
             )
         except Exception as exc:  # noqa: BLE001 - network and hub errors come in many types
             raise ModelUnavailable(
@@ -218,6 +235,37 @@ def load_manifest(path: Path) -> dict[str, ModelSpec]:
         extra = {k: v for k, v in entry.items() if k not in known}
         specs[name] = ModelSpec(name=name, extra=extra, **{k: v for k, v in entry.items() if k in known})
     return specs
+
+
+def damaged_files(path: Path) -> str | None:
+    """What is visibly wrong with a transformers model directory, checked cheaply (the
+    config parsed, safetensors headers read and matched to the file sizes); None if nothing.
+    Loading finds the rest (tokenizer files)."""
+    from safetensors import SafetensorError, safe_open
+
+    try:
+        config = json.loads((path / "config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        return f"config.json: {exception_brief(exc)}"
+    if not isinstance(config, dict):
+        return "config.json: not a JSON object"
+    shards = ["model.safetensors"] if (path / "model.safetensors").exists() else []
+    index = path / "model.safetensors.index.json"
+    if not shards and index.exists():
+        try:
+            shards = sorted(set(json.loads(index.read_text(encoding="utf-8"))["weight_map"].values()))
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+            return f"{index.name}: {exception_brief(exc)}"
+    for shard in shards:
+        if not (path / shard).is_file():
+            return f"{shard} missing"
+        try:
+            # Reads the header only; a truncated file no longer covers what it lists.
+            with safe_open(str(path / shard), framework="np"):
+                pass
+        except (OSError, SafetensorError) as exc:
+            return f"{shard}: {exception_brief(exc)}"
+    return None
 
 
 def _absolute(path: str) -> Path:

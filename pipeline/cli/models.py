@@ -34,6 +34,7 @@ def list_models(config: ConfigOpt = None, set_: SetOpt = None) -> None:
 @cli_errors
 def pull_models(
     names: Annotated[Optional[list[str]], typer.Argument(help="Manifest names (default: every model the config uses).")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Download every file again, even one already there (mends a damaged copy).")] = False,
     config: ConfigOpt = None,
     set_: SetOpt = None,
 ) -> None:
@@ -46,7 +47,7 @@ def pull_models(
     wanted = names or sorted({*cfg.translate.models.values(), cfg.summarize.model})
     for name in wanted:
         typer.echo(f"pulling {name} ...", err=True)
-        path = catalog.pull(name)
+        path = catalog.pull(name, force=force)
         typer.echo(f"{name}: {path}")
 
 
@@ -84,7 +85,7 @@ def convert_models(
     """Convert Marian models to CTranslate2 for `translate.backend: ctranslate2`."""
     quiet_libraries()
     from ..backends.ct2 import convert_marian, converted_name, ct2_models_dir
-    from ..errors import ConfigError
+    from ..errors import ConfigError, ModelDamaged
     from ..models import ModelCatalog
 
     cfg = load_cli_config(config, set_)
@@ -100,5 +101,8 @@ def convert_models(
         resolved = catalog.resolve(name, role="translate")
         target = out or ct2_models_dir(cfg, catalog) / converted_name(resolved.spec.name)
         typer.echo(f"converting {name} ({resolved.path}) to CTranslate2 {qtype} ...", err=True)
-        path = convert_marian(resolved.path, target, qtype, force=force)
+        try:
+            path = convert_marian(resolved.path, target, qtype, force=force, name=resolved.spec.name)
+        except ModelDamaged as exc:
+            raise exc.with_hint(catalog.how_to_repair(resolved.spec)) from None
         typer.echo(f"{name}: {path}")
