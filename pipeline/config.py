@@ -454,8 +454,9 @@ class BatchConfig(Section):
         default_factory=lambda: ["title", "heading", "body", "tag"]
     )
     parquet_row_group_rows: int = Field(256, ge=1)
-    # TMX header srclang/adminlang; each <tu> also names its own source language.
-    tmx_srclang: str = "en"
+    # TMX header srclang: the pairs' language (en or uk) or "*all*" (TMX 1.4: any of
+    # them); each <tu> also names its own source language. adminlang: any language code.
+    tmx_srclang: Literal["en", "uk", "*all*"] = "en"
     tmx_adminlang: str = "en"
 
 
