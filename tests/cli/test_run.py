@@ -1,6 +1,7 @@
 """`newsbridge run` end to end, and the error boundary: one line, non-zero exit, no traceback."""
 
 import json
+import shlex
 
 import pytest
 from typer.testing import CliRunner
@@ -114,3 +115,37 @@ def test_missing_real_model_pull_hint_pulls_where_the_run_looks(tmp_path, monkey
         f"looked in: {tmp_path / 'hub' / 'opus-mt-en-uk'}",
         f"`newsbridge models pull opus-mt-en-uk --set models.root={tmp_path}`",
     )
+
+
+def _archive(tmp_path, kind):
+    records = [{"id": "a", "text": "First article text."}, {"id": "b", "text": "Second article text."}]
+    if kind == "jsonl":
+        path = tmp_path / "feed.jsonl"
+        path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    elif kind == "one-record-jsonl":
+        path = tmp_path / "one.jsonl"
+        path.write_text(json.dumps(records[0]) + "\n", encoding="utf-8")
+    elif kind == "csv":
+        path = tmp_path / "feed.csv"
+        path.write_text("id,text\n" + "".join(f"{r['id']},{r['text']}\n" for r in records), encoding="utf-8")
+    elif kind == "parquet":
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        path = tmp_path / "feed.parquet"
+        pq.write_table(pa.Table.from_pylist(records), path)
+    else:
+        path = tmp_path / "articles dir"
+        path.mkdir()
+        for r in records:
+            (path / f"{r['id']}.txt").write_text(r["text"], encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("kind", ["jsonl", "one-record-jsonl", "csv", "parquet", "directory"])
+def test_run_on_an_archive_points_to_batch(tmp_path, kind):
+    # `run` is one article (DESIGN.md); archives and directories are `batch`'s.
+    path = _archive(tmp_path, kind)
+    result = runner.invoke(app, ["run", str(path), "--config", str(TINY_CONFIG)])
+    _assert_one_line_error(result, str(path), "not one article file", f"`newsbridge batch {shlex.quote(str(path))} --out DIR`")
+    assert "unsupported" not in result.stderr
