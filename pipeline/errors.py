@@ -71,6 +71,14 @@ class ModelDamaged(ModelError):
         return ModelDamaged(self.name, self.path, self.problem, hint)
 
 
+class OutputDirError(NewsbridgeError):
+    """An output directory cannot be used: a file in its place or on its path, not
+    writable, or holding someone else's files."""
+
+    kind = "output"
+    exit_code = 2
+
+
 class StageError(NewsbridgeError):
     """A stage failed on one article; recorded on the article, the batch goes on."""
 

@@ -27,7 +27,7 @@ def run_command(
     """Process one article: clean, detect, translate, summarise; write JSON + Markdown."""
     quiet_libraries(verbose)
     from ..io.readers import read_path
-    from ..io.writers import article_markdown, write_article
+    from ..io.writers import article_markdown, make_out_dir, write_article
     from ..runner import Pipeline
 
     cfg = load_cli_config(config, set_)
@@ -36,6 +36,8 @@ def run_command(
     if digest and "json" not in cfg.output.formats:
         raise fail("--digest is built from the JSON records: output.formats must include json", 2)
     articles = read_path(file, cfg.read)
+    if out is not None:
+        make_out_dir(out)  # before minutes of work, not after
     if len(articles) != 1:
         raise InputError(file, f"holds {len(articles)} articles; use `newsbridge batch` for archives")
     pipeline = Pipeline.from_config(cfg)

@@ -1,7 +1,9 @@
 """`newsbridge run` end to end, and the error boundary: one line, non-zero exit, no traceback."""
 
 import json
+import os
 import shlex
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -149,3 +151,45 @@ def test_run_on_an_archive_points_to_batch(tmp_path, kind):
     result = runner.invoke(app, ["run", str(path), "--config", str(TINY_CONFIG)])
     _assert_one_line_error(result, str(path), "not one article file", f"`newsbridge batch {shlex.quote(str(path))} --out DIR`")
     assert "unsupported" not in result.stderr
+
+
+FAST = ["--set", "pipeline.stages=[clean,segment]"]
+
+
+def _out_cases(tmp_path):
+    a_file = tmp_path / "taken"
+    a_file.write_text("not a directory\n", encoding="utf-8")
+    dangling = tmp_path / "dangling"
+    dangling.symlink_to(tmp_path / "gone" / "dir")
+    return {
+        "file": (a_file, f"--out {a_file} is a file, not a directory"),
+        "under-a-file": (a_file / "deeper", f"--out {a_file / 'deeper'}: {a_file} is a file, so no directory can be made there"),
+        "dangling-link": (dangling, f"--out {dangling}: {dangling} is a broken symbolic link"),
+    }
+
+
+@pytest.mark.parametrize("command", ["run", "batch"])
+@pytest.mark.parametrize("case", ["file", "under-a-file", "dangling-link"])
+def test_out_that_cannot_be_a_directory(tmp_path, command, case):
+    out, message = _out_cases(tmp_path)[case]
+    result = runner.invoke(app, [command, str(SAMPLE_ARTICLE), "--out", str(out), *FAST])
+    _assert_one_line_error(result, message)
+    assert result.exit_code == 2
+    assert (tmp_path / "taken").read_text(encoding="utf-8") == "not a directory\n"
+
+
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs /proc")
+@pytest.mark.parametrize("command", ["run", "batch"])
+def test_out_on_a_file_system_that_refuses_directories(command):
+    # Permission checks pass (as root too); only creating the directory tells.
+    result = runner.invoke(app, [command, str(SAMPLE_ARTICLE), "--out", "/proc/newsbridge-out", *FAST])
+    _assert_one_line_error(result, "--out /proc/newsbridge-out: cannot create")
+    assert result.exit_code == 2
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root may write anywhere")
+def test_out_in_a_read_only_directory(tmp_path):
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o500)
+    result = runner.invoke(app, ["run", str(SAMPLE_ARTICLE), "--out", str(locked / "out"), *FAST])
+    _assert_one_line_error(result, f"{locked} is not writable")
