@@ -43,7 +43,11 @@ def read_pairs(path: Path, limit: int | None = None) -> list[Pair]:
     pairs: list[Pair] = []
     docs = 0
     expected = f"expected a JSON object with {', '.join(_PAIR_FIELDS)}"
-    with path.open("rb") as f:
+    try:
+        f = path.open("rb")
+    except OSError as exc:
+        raise InputError(path, f"cannot be read ({exc.strerror or exc})", kind="unreadable") from None
+    with f:
         for n, raw in enumerate(f, 1):
             if not raw.strip():
                 continue

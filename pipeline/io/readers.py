@@ -38,10 +38,13 @@ def read_text_file(path: Path, config: ReadConfig) -> list[Article]:
         raise InputError(path, "no such file", kind="missing")
     if path.is_dir():
         raise InputError(path, "is a directory, not a file", kind="missing")
-    size = path.stat().st_size
-    if size > config.max_bytes:
-        raise InputError(path, f"is {size:,} bytes, over read.max_bytes={config.max_bytes:,}", kind="too_large")
-    data = path.read_bytes()
+    try:
+        size = path.stat().st_size
+        if size > config.max_bytes:
+            raise InputError(path, f"is {size:,} bytes, over read.max_bytes={config.max_bytes:,}", kind="too_large")
+        data = path.read_bytes()
+    except OSError as exc:  # no read permission, an I/O error, a file gone since
+        raise InputError(path, f"cannot be read ({exc.strerror or exc})", kind="unreadable") from None
     suffix = path.suffix.lower()
     fmt = HTML_SUFFIXES.get(suffix) or TEXT_SUFFIXES.get(suffix, "txt")
     legacy = list(config.legacy_encodings)
