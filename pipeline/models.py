@@ -19,7 +19,7 @@ from typing import Any
 
 import yaml
 
-from .config import ModelsConfig
+from .config import ModelsConfig, yaml_problem
 from .errors import ConfigError, ModelDamaged, ModelError, ModelUnavailable, exception_brief
 
 _PACKAGE_ROOT = Path(__file__).resolve().parent.parent
@@ -223,7 +223,9 @@ def load_manifest(path: Path) -> dict[str, ModelSpec]:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML ({exc})") from None
+        raise ConfigError(f"{path}: not valid YAML {yaml_problem(exc)}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot be read as a model manifest ({exception_brief(exc)})") from None
     entries = data.get("models", data)
     if not isinstance(entries, dict):
         raise ConfigError(f"{path}: expected a mapping of model names")

@@ -74,7 +74,93 @@ def test_unreadable_article_in_batch_is_an_error_record(tmp_path):
     assert [(e["kind"], e["message"]) for e in errors] == [("unreadable", f"{path}: cannot be read (Permission denied)")]
 
 
+def test_unreadable_config(tmp_path):
+    path = _unreadable(tmp_path, "cfg.yaml")
+    result = runner.invoke(app, ["run", str(SAMPLE_ARTICLE), "--config", str(path)])
+    _one_line_error(result, f"{path}: cannot be read (Permission denied)", code=2)
+
+
 def test_unreadable_eval_data(tmp_path):
     path = _unreadable(tmp_path, "dev.jsonl")
     result = runner.invoke(app, ["eval", "translate", "--data", str(path)])
     _one_line_error(result, f"{path}: cannot be read (Permission denied)", code=1)
+
+
+# -- config files and --set ---------------------------------------------------------------
+
+
+def _run_with_config(text: str | bytes, tmp_path: Path):
+    path = tmp_path / "cfg.yaml"
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text, encoding="utf-8")
+    return path, runner.invoke(app, ["run", str(SAMPLE_ARTICLE), "--config", str(path)])
+
+
+def test_config_that_is_a_directory(tmp_path):
+    result = runner.invoke(app, ["run", str(SAMPLE_ARTICLE), "--config", str(tmp_path)])
+    _one_line_error(result, f"--config {tmp_path} is a directory, not a YAML file", code=2)
+
+
+def test_config_missing(tmp_path):
+    result = runner.invoke(app, ["run", str(SAMPLE_ARTICLE), "--config", str(tmp_path / "nope.yaml")])
+    _one_line_error(result, f"config file not found: {tmp_path / 'nope.yaml'}", code=2)
+
+
+@pytest.mark.parametrize(
+    "text,needles",
+    [
+        ("translate: [unclosed\n", ["at line 2, column 1: expected ',' or ']'", "started at line 1, column 12"]),
+        ("translate:\n  num_beams: 1\n\tbad: 1\n", ["at line 3, column 1", "indent with spaces, not tabs"]),
+        ("batch:\n  tmx_srclang: *all*\n", ["at line 2", 'quote values that start with * or &, e.g. "*all*"']),
+    ],
+    ids=["unclosed-list", "tab", "star-value"],
+)
+def test_config_invalid_yaml_says_where_without_echoing_the_source(tmp_path, text, needles):
+    path, result = _run_with_config(text, tmp_path)
+    err = _one_line_error(result, f"{path}: not valid YAML", *needles, code=2)
+    assert "<unicode string>" not in err and "^" not in err
+
+
+@pytest.mark.parametrize("text,kind", [("- a\n- b\n", "list"), ("just words\n", "str")])
+def test_config_not_a_mapping(tmp_path, text, kind):
+    path, result = _run_with_config(text, tmp_path)
+    _one_line_error(result, f"{path}: the top level must be a mapping of sections, got {kind}", code=2)
+
+
+def test_config_not_utf8(tmp_path):
+    path, result = _run_with_config(b"runtime:\n  device: caf\xe9\n", tmp_path)
+    _one_line_error(result, f"{path}: not UTF-8 text", code=2)
+
+
+def test_unreadable_config(tmp_path):
+    path = _unreadable(tmp_path, "cfg.yaml")
+    result = runner.invoke(app, ["run", str(SAMPLE_ARTICLE), "--config", str(path)])
+    _one_line_error(result, f"{path}: cannot be read (Permission denied)", code=2)
+
+
+@pytest.mark.parametrize("item", ["translate.num_beams", "=3", "translate..num_beams=1"])
+def test_set_without_a_key_path_and_value(item):
+    result = runner.invoke(app, ["run", str(SAMPLE_ARTICLE), "--set", item])
+    _one_line_error(result, f"--set expects key.path=value, got {item!r}", code=2)
+
+
+@pytest.mark.parametrize(
+    "item,needle",
+    [
+        ("pipeline.stages=[clean,segment", "at column 15: expected ',' or ']'"),
+        ("batch.outputs=[tmx,,]", "at column 6"),
+        ("models.local_dirs={a: b", "expected ',' or '}'"),
+    ],
+)
+def test_set_list_or_mapping_with_bad_syntax(item, needle):
+    result = runner.invoke(app, ["run", str(SAMPLE_ARTICLE), "--set", item])
+    err = _one_line_error(result, f"--set {item}: not a valid YAML list or mapping", needle, "write lists as [a, b]", code=2)
+    # Not passed on as a string to fail validation as "should be a valid list".
+    assert "valid list" not in err
+
+
+def test_set_list_given_as_a_word_says_how_to_write_a_list():
+    result = runner.invoke(app, ["run", str(SAMPLE_ARTICLE), "--set", "pipeline.stages=clean"])
+    _one_line_error(result, "pipeline.stages: Input should be a valid list (got 'clean'; write a list as [a, b])", code=2)
