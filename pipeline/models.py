@@ -11,6 +11,7 @@ for, where, and which command gets it.
 
 from __future__ import annotations
 
+import difflib
 import json
 import os
 from dataclasses import dataclass, field
@@ -96,10 +97,12 @@ class ModelCatalog:
         if _looks_like_hub_id(ref):
             return ModelSpec(name=ref, role=role or "unknown", hub_id=ref)
         known = ", ".join(sorted(self.specs)) or "none"
+        close = difflib.get_close_matches(ref, list(self.specs), n=1)
+        guess = f"Did you mean '{close[0]}'? " if close else ""
         raise ModelUnavailable(
             ref,
-            [str(self.manifest_path), str(Path(ref).expanduser())],
-            f"It is neither a manifest name (known: {known}), a local directory, nor a hub id.",
+            [str(self.manifest_path), str(_absolute(ref))],
+            f"{guess}It is neither a manifest name (known: {known}), a local directory, nor a hub id.",
         )
 
     def local_dir(self, spec: ModelSpec) -> Path | None:
@@ -191,12 +194,20 @@ class ModelCatalog:
             )
         raise ModelError(f"model '{spec.name}' at {path} has no weights (expected model.safetensors)")
 
+    def pullable(self, name: str) -> ModelSpec:
+        """The spec of a model `pull` can fetch; else why not (checked before any download)."""
+        spec = self.spec(name)
+        if spec.hub_id:
+            return spec
+        # Not "unavailable": it may well be there; it just does not come from a hub.
+        if spec.build:
+            raise ModelError(f"model '{spec.name}' has no hub id to pull from: it is built here. {self.how_to_get(spec)}")
+        raise ModelError(f"model '{spec.name}' is a local directory with no hub id: there is nothing to pull")
+
     def pull(self, name: str, *, force: bool = False) -> Path:
         """Download a manifest model into its local directory (`force`: every file again,
         whatever is there already)."""
-        spec = self.spec(name)
-        if not spec.hub_id:
-            raise ModelUnavailable(spec.name, [], f"It has no hub id to pull from. {self.how_to_get(spec)}")
+        spec = self.pullable(name)
         target = self.local_dir(spec) or self.root / "hub" / spec.name.replace("/", "--")
         try:
             from huggingface_hub import snapshot_download

@@ -46,6 +46,8 @@ def pull_models(
     catalog = ModelCatalog(cfg.models)
     wanted = names or sorted({*cfg.translate.models.values(), cfg.summarize.model})
     for name in wanted:
+        catalog.pullable(name)  # every name checked before the first download
+    for name in wanted:
         typer.echo(f"pulling {name} ...", err=True)
         path = catalog.pull(name, force=force)
         typer.echo(f"{name}: {path}")
@@ -64,8 +66,11 @@ def build_tiny(
     from ..models import ModelCatalog
     from ..tiny_models import build_tiny_models
 
+    from ..io.writers import make_out_dir
+
     catalog = ModelCatalog(load_cli_config(config, set_).models)
     target = out_dir or catalog.root / "tiny"
+    make_out_dir(target, option="")
     for path in build_tiny_models(target, seed=seed):
         typer.echo(f"built {path}")
     if target.resolve() != (catalog.root / "tiny").resolve():

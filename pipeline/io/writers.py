@@ -32,34 +32,37 @@ def write_atomic(path: Path, text: str) -> None:
         raise
 
 
-def check_out_dir_usable(out: Path) -> None:
-    """Refuse an --out that cannot become a directory we write in, before any work is
-    done: a file in its place or on its way there, a dangling link, no write permission."""
+def check_out_dir_usable(out: Path, option: str = "--out") -> None:
+    """Refuse an output directory that cannot become one we write in, before any work is
+    done: a file in its place or on its way there, a dangling link, no write permission.
+    `option` is how the user named it (--out; empty for a positional DIR)."""
     out = Path(out)
+    named = f"{option} {out}" if option else str(out)
     if out.exists() and not out.is_dir():
-        raise OutputDirError(f"--out {out} is a file, not a directory")
+        raise OutputDirError(f"{named} is a file, not a directory")
     # The nearest part of the path that is there decides whether the rest can be made.
     there = out
     while not there.exists():
         if os.path.lexists(there):
-            raise OutputDirError(f"--out {out}: {there} is a broken symbolic link")
+            raise OutputDirError(f"{named}: {there} is a broken symbolic link")
         if there.parent == there:
             break
         there = there.parent
     if not there.is_dir():
-        raise OutputDirError(f"--out {out}: {there} is a file, so no directory can be made there")
+        raise OutputDirError(f"{named}: {there} is a file, so no directory can be made there")
     if not os.access(there, os.W_OK | os.X_OK):
-        raise OutputDirError(f"--out {out}: {there} is not writable")
+        raise OutputDirError(f"{named}: {there} is not writable")
 
 
-def make_out_dir(out: Path) -> None:
+def make_out_dir(out: Path, option: str = "--out") -> None:
     """`check_out_dir_usable`, then create it: what the checks cannot foresee (a read-only
     file system, a virtual one like /proc) is found here, still before any work."""
-    check_out_dir_usable(out)
+    check_out_dir_usable(out, option)
     try:
         Path(out).mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise OutputDirError(f"--out {out}: cannot create it ({exc.strerror or exc})") from None
+        named = f"{option} {out}" if option else str(out)
+        raise OutputDirError(f"{named}: cannot create it ({exc.strerror or exc})") from None
 
 
 def record_json(record: dict[str, Any], *, indent: int | None = 2) -> str:

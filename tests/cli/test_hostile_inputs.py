@@ -164,3 +164,30 @@ def test_set_list_or_mapping_with_bad_syntax(item, needle):
 def test_set_list_given_as_a_word_says_how_to_write_a_list():
     result = runner.invoke(app, ["run", str(SAMPLE_ARTICLE), "--set", "pipeline.stages=clean"])
     _one_line_error(result, "pipeline.stages: Input should be a valid list (got 'clean'; write a list as [a, b])", code=2)
+
+
+# -- models ---------------------------------------------------------------------------------
+
+
+def test_pull_unknown_name_suggests_the_close_one_before_any_download(tmp_path, monkeypatch):
+    import huggingface_hub
+
+    monkeypatch.setattr(huggingface_hub, "snapshot_download", lambda **kw: pytest.fail("downloaded before checking names"))
+    result = runner.invoke(app, ["models", "pull", "opus-mt-en-uk", "opus-mt-en-ukk", "--set", f"models.root={tmp_path}"])
+    _one_line_error(result, "model 'opus-mt-en-ukk' is not available", "Did you mean 'opus-mt-en-uk'?", code=3)
+    assert "pulling" not in result.stderr
+
+
+def test_pull_a_tiny_model_says_it_is_built_not_pulled(tmp_path):
+    result = runner.invoke(app, ["models", "pull", "tiny-marian-en-uk", "--set", f"models.root={tmp_path}"])
+    err = _one_line_error(result, "model 'tiny-marian-en-uk' has no hub id to pull from: it is built here", code=3)
+    assert "not available" not in err and f"`newsbridge models build-tiny --set models.root={tmp_path}`" in err
+
+
+@pytest.mark.parametrize("sub", ["", "deeper"])
+def test_build_tiny_into_a_file(tmp_path, sub):
+    taken = tmp_path / "taken"
+    taken.write_text("x", encoding="utf-8")
+    target = taken / sub if sub else taken
+    result = runner.invoke(app, ["models", "build-tiny", str(target)])
+    _one_line_error(result, str(taken), "is a file", code=2)
