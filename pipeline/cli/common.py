@@ -29,6 +29,14 @@ SetOpt = Annotated[
 VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Log progress and library messages.")]
 
 
+def output_dir(value: str) -> Path:
+    """An output directory option/argument: an empty one (an unset shell variable in
+    `--out "$OUT"`) would otherwise become "." and fill the working directory."""
+    if not value.strip():
+        raise typer.BadParameter("is empty (an unset variable?); name the output directory, '.' for this one")
+    return Path(value)
+
+
 def quiet_libraries(verbose: bool = False) -> None:
     """Keep library chatter (progress bars, advisory warnings) off the terminal."""
     if verbose:
@@ -49,6 +57,10 @@ def quiet_libraries(verbose: bool = False) -> None:
     warnings.filterwarnings("ignore", category=UserWarning)
     warnings.filterwarnings("ignore", category=FutureWarning)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    # HTML extraction logs a WARNING ("discarding data: None") for a page without text,
+    # just before our own one-line error says so.
+    for name in ("trafilatura", "htmldate", "courlan"):
+        logging.getLogger(name).setLevel(logging.ERROR)
 
 
 def load_cli_config(config: Path | None, overrides: list[str] | None) -> Config:

@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from .common import ConfigOpt, SetOpt, cli_errors, load_cli_config, quiet_libraries
+from .common import ConfigOpt, SetOpt, cli_errors, load_cli_config, output_dir, quiet_libraries
 
 models_app = typer.Typer(help="List, fetch and build the models newsbridge uses.", no_args_is_help=True)
 
@@ -56,7 +56,7 @@ def pull_models(
 @models_app.command("build-tiny")
 @cli_errors
 def build_tiny(
-    out_dir: Annotated[Optional[Path], typer.Argument(help="Where to build (default: models/tiny).")] = None,
+    out_dir: Annotated[Optional[Path], typer.Argument(parser=output_dir, metavar="DIR", help="Where to build (default: models/tiny).")] = None,
     seed: Annotated[int, typer.Option(help="Random seed for the weights.")] = 0,
     config: ConfigOpt = None,
     set_: SetOpt = None,
@@ -81,7 +81,7 @@ def build_tiny(
 @cli_errors
 def convert_models(
     names: Annotated[Optional[list[str]], typer.Argument(help="Manifest names or Marian directories (default: every translation model the config uses).")] = None,
-    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Output directory (one model only); default <models root>/ct2/<name>.")] = None,
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", parser=output_dir, metavar="DIR", help="Output directory (one model only); default <models root>/ct2/<name>.")] = None,
     quantization: Annotated[Optional[str], typer.Option(help="Weight type: int8, int8_float16, int8_bfloat16, float16, bfloat16, float32 (default: translate.ctranslate2.quantization).")] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace an existing converted model.")] = False,
     config: ConfigOpt = None,

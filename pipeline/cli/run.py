@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from ..errors import InputError, NewsbridgeError
-from .common import ConfigOpt, SetOpt, VerboseOpt, cli_errors, fail, load_cli_config, quiet_libraries
+from .common import ConfigOpt, SetOpt, VerboseOpt, cli_errors, fail, load_cli_config, output_dir, quiet_libraries
 
 
 class ArticleFailed(NewsbridgeError):
@@ -20,7 +20,7 @@ def run_command(
     file: Annotated[Path, typer.Argument(help="Article file (.txt, .md).")],
     config: ConfigOpt = None,
     set_: SetOpt = None,
-    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write <stem>.json and <stem>.md here; without it, print Markdown.")] = None,
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", parser=output_dir, metavar="DIR", help="Write <stem>.json and <stem>.md here; without it, print Markdown.")] = None,
     digest: Annotated[bool, typer.Option("--digest", help="Also (re)write OUT/digest/: the browsable bilingual site of every record in OUT.")] = False,
     verbose: VerboseOpt = False,
 ) -> None:

@@ -4,6 +4,8 @@ never a traceback, and a message that says what is wrong with which input."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -191,3 +193,45 @@ def test_build_tiny_into_a_file(tmp_path, sub):
     target = taken / sub if sub else taken
     result = runner.invoke(app, ["models", "build-tiny", str(target)])
     _one_line_error(result, str(taken), "is a file", code=2)
+
+
+# -- outputs and empty inputs --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["run", str(SAMPLE_ARTICLE), "--out", ""], ["batch", str(SAMPLE_ARTICLE), "--out", " "], ["digest", ""], ["models", "build-tiny", ""]],
+    ids=["run", "batch", "digest", "build-tiny"],
+)
+def test_empty_output_dir_is_refused_not_taken_as_cwd(tmp_path, monkeypatch, args):
+    # `--out "$OUT"` with OUT unset: Path("") is ".", which would fill the working directory.
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, [*args, *FAST] if args[0] in ("run", "batch") else args)
+    assert result.exit_code == 2, result.output
+    assert "is empty (an unset variable?)" in result.stderr and "Traceback" not in result.output
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("files", [[], ["notes.docx"]], ids=["empty", "nothing-matches"])
+def test_batch_of_nothing_says_so(tmp_path, files):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    for name in files:
+        (inbox / name).write_text("x", encoding="utf-8")
+    result = runner.invoke(app, ["batch", str(inbox), "--out", str(tmp_path / "out"), *FAST])
+    assert result.exit_code == 0, result.output  # an empty inbox is normal for a cron job
+    expected = f"1 file(s) did not match batch.include (e.g. {inbox / 'notes.docx'})" if files else "they hold no files"
+    assert f"warning: no article files in the inputs: {expected}" in result.stderr
+
+
+def test_html_without_text_is_our_line_only(tmp_path):
+    # A real process: in-process, pytest's log capture hides what a user's terminal shows
+    # (trafilatura's "WARNING ... discarding data: None" before our error).
+    page = tmp_path / "empty.html"
+    page.write_text("<html><body></body></html>", encoding="utf-8")
+    proc = subprocess.run(
+        [sys.executable, "-c", "from pipeline.cli.app import main; main()", "detect", str(page)],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert proc.returncode == 1
+    assert proc.stderr.strip() == f"error: {page}: has no main text that could be extracted from the HTML"
