@@ -235,3 +235,26 @@ def test_html_without_text_is_our_line_only(tmp_path):
     )
     assert proc.returncode == 1
     assert proc.stderr.strip() == f"error: {page}: has no main text that could be extracted from the HTML"
+
+
+# -- languages -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("args,needle", [
+    (["--to", "fr"], "--to fr: no model in translate.models translates into 'fr'"),
+    (["--to", "uk", "--from", "english"], "--from 'english': expected an ISO 639 language code"),
+    (["--to", ""], "--to '': expected an ISO 639 language code"),
+])
+def test_translate_language_options(args, needle):
+    result = runner.invoke(app, ["translate", str(SAMPLE_ARTICLE), *args, "--config", str(TINY_CONFIG)])
+    _one_line_error(result, needle, code=2)
+
+
+def test_translate_language_codes_are_case_insensitive(tiny_overrides, tmp_path):
+    text = tmp_path / "t.txt"
+    text.write_text("Good morning.\n", encoding="utf-8")
+    sets = [x for o in tiny_overrides for x in ("--set", o)]
+    result = runner.invoke(app, ["translate", str(text), "--to", "UK", "--from", "En", "--json", "--config", str(TINY_CONFIG), *sets])
+    assert result.exit_code == 0, result.output
+    row = json.loads(result.stdout.splitlines()[0])
+    assert (row["lang"], row["tgt"]) == ("en", "uk")
