@@ -42,7 +42,11 @@ def read_text_file(path: Path, config: ReadConfig) -> list[Article]:
         size = path.stat().st_size
         if size > config.max_bytes:
             raise InputError(path, f"is {size:,} bytes, over read.max_bytes={config.max_bytes:,}", kind="too_large")
-        data = path.read_bytes()
+        # Bounded even where the size says nothing: /dev/stdin is fine, /dev/zero never ends.
+        with path.open("rb") as fh:
+            data = fh.read(config.max_bytes + 1)
+        if len(data) > config.max_bytes:
+            raise InputError(path, f"holds over read.max_bytes={config.max_bytes:,} bytes", kind="too_large")
     except OSError as exc:  # no read permission, an I/O error, a file gone since
         raise InputError(path, f"cannot be read ({exc.strerror or exc})", kind="unreadable") from None
     suffix = path.suffix.lower()

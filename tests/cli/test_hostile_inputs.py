@@ -258,3 +258,10 @@ def test_translate_language_codes_are_case_insensitive(tiny_overrides, tmp_path)
     assert result.exit_code == 0, result.output
     row = json.loads(result.stdout.splitlines()[0])
     assert (row["lang"], row["tgt"]) == ("en", "uk")
+
+
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="needs /dev/zero")
+def test_endless_device_is_bounded_by_max_bytes():
+    # Its size is 0, so the size check passed and the whole "file" was read: MemoryError.
+    result = runner.invoke(app, ["detect", "/dev/zero", "--set", "read.max_bytes=1000"])
+    _one_line_error(result, "/dev/zero: holds over read.max_bytes=1,000 bytes", code=1)
