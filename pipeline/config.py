@@ -460,8 +460,31 @@ class BatchConfig(Section):
     tmx_adminlang: str = "en"
 
 
+# What each built-in stage reads, which an earlier stage must have written: without it a
+# stage finds nothing to do and the run "succeeds" with an empty record. Other (plugin)
+# stages are not checked.
+_STAGE_NEEDS = {"segment": ("clean",), "detect": ("segment",), "translate": ("detect",), "summarize": ("detect",)}
+
+
 class PipelineConfig(Section):
     stages: list[str] = Field(default_factory=lambda: ["clean", "segment", "detect", "translate", "summarize"])
+
+    @field_validator("stages")
+    @classmethod
+    def _stage_order(cls, v: list[str]) -> list[str]:
+        if not v:
+            raise ValueError("no stages: nothing would be done (the full flow is [clean, segment, detect, translate, summarize])")
+        twice = sorted({name for name in v if v.count(name) > 1})
+        if twice:
+            raise ValueError(f"{', '.join(twice)} listed more than once")
+        for i, name in enumerate(v):
+            missing = [need for need in _STAGE_NEEDS.get(name, ()) if need not in v[:i]]
+            if missing:
+                raise ValueError(
+                    f"'{name}' needs {', '.join(repr(m) for m in missing)} before it "
+                    "(the flow is clean, segment, detect, translate, summarize)"
+                )
+        return v
 
 
 class Config(Section):
@@ -589,7 +612,8 @@ def _describe(err: dict[str, Any]) -> str:
     value = err.get("input")
     shown = repr(value) if not isinstance(value, dict) else "a mapping"
     hint = "; write a list as [a, b]" if err["type"] == "list_type" else ""
-    return f"{loc}: {err['msg']} (got {shown}{hint})"
+    msg = err["msg"].removeprefix("Value error, ")  # our validators' words need no prefix
+    return f"{loc}: {msg} (got {shown}{hint})"
 
 
 def _suggest(loc: tuple) -> str:

@@ -265,3 +265,23 @@ def test_endless_device_is_bounded_by_max_bytes():
     # Its size is 0, so the size check passed and the whole "file" was read: MemoryError.
     result = runner.invoke(app, ["detect", "/dev/zero", "--set", "read.max_bytes=1000"])
     _one_line_error(result, "/dev/zero: holds over read.max_bytes=1,000 bytes", code=1)
+
+
+@pytest.mark.parametrize("stages,needle", [
+    ("[]", "pipeline.stages: no stages: nothing would be done"),
+    ("[translate]", "pipeline.stages: 'translate' needs 'detect' before it"),
+    ("[segment,clean]", "pipeline.stages: 'segment' needs 'clean' before it"),
+    ("[clean,clean,segment]", "pipeline.stages: clean listed more than once"),
+])
+def test_stage_lists_that_would_do_nothing_useful(stages, needle):
+    # They ran, exited 0 and wrote a record with no sections or no translations.
+    result = runner.invoke(app, ["run", str(SAMPLE_ARTICLE), "--set", f"pipeline.stages={stages}"])
+    err = _one_line_error(result, needle, code=2)
+    assert "Value error" not in err
+
+
+def test_stage_list_without_translate_is_still_allowed():
+    from pipeline.config import load_config
+
+    # Summaries call the translation engine themselves (tests/stages/test_summarize.py).
+    assert load_config(None, ["pipeline.stages=[clean, segment, detect, summarize]"]).pipeline.stages[-1] == "summarize"
