@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import __version__, registry
 from .config import Config
-from .errors import ModelDamaged
+from .errors import ConfigError, ModelDamaged
 from .models import ModelCatalog, ResolvedModel
 
 if TYPE_CHECKING:
@@ -31,6 +31,7 @@ class Context:
     def translator(self, ref: str) -> "Translator":
         if ref not in self._translators:
             resolved = self.catalog.resolve(ref, role="translate")
+            _check_role(resolved, "translate")
             backend = registry.translators.get(self.config.translate.backend)
             self._translators[ref] = self._load(backend, resolved)
             self.models_used[resolved.spec.name] = {"role": "translate", **resolved.signature()}
@@ -41,6 +42,7 @@ class Context:
             backend = registry.summarizers.get(self.config.summarize.backend)
             if getattr(backend, "needs_model", True):
                 resolved = self.catalog.resolve(ref, role="summarize")
+                _check_role(resolved, "summarize")
                 self._summarizers[ref] = self._load(backend, resolved)
                 self.models_used[resolved.spec.name] = {"role": "summarize", **resolved.signature()}
             else:
@@ -69,3 +71,11 @@ class Context:
             "models": dict(self.models_used),
             "config_hash": self.config.config_hash(),
         }
+
+
+def _check_role(resolved: ResolvedModel, role: str) -> None:
+    """A summariser named as a translator (or the reverse) loads and runs without a
+    complaint, and writes text of the wrong kind: refuse it by the manifest's role."""
+    spec = resolved.spec
+    if spec.role not in (role, "unknown"):
+        raise ConfigError(f"model '{spec.name}' is a {spec.role} model (models/manifest.yaml), named here as a {role} model")

@@ -285,3 +285,15 @@ def test_stage_list_without_translate_is_still_allowed():
 
     # Summaries call the translation engine themselves (tests/stages/test_summarize.py).
     assert load_config(None, ["pipeline.stages=[clean, segment, detect, summarize]"]).pipeline.stages[-1] == "summarize"
+
+
+@pytest.mark.parametrize("item,needle", [
+    ("translate.models.en-uk=tiny-bart-summarizer", "model 'tiny-bart-summarizer' is a summarize model (models/manifest.yaml), named here as a translate model"),
+    ("summarize.model=tiny-marian-en-uk", "model 'tiny-marian-en-uk' is a translate model (models/manifest.yaml), named here as a summarize model"),
+    ("translate.models.en-uk=tiny-marian-uk-en", "translate.models.en-uk: 'tiny-marian-uk-en' translates uk -> en, not en -> uk"),
+])
+def test_model_named_for_the_wrong_job(tiny_overrides, item, needle):
+    # Each loaded and ran without a complaint, writing text of the wrong kind or language.
+    sets = [x for o in tiny_overrides for x in ("--set", o)]
+    result = runner.invoke(app, ["run", str(SAMPLE_ARTICLE), "--config", str(TINY_CONFIG), *sets, "--set", item])
+    _one_line_error(result, needle, code=2)
