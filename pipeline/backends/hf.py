@@ -13,6 +13,7 @@ repetition penalty identical to `generate()` (tested against it).
 from __future__ import annotations
 
 import inspect
+import json
 import logging
 from typing import Any
 
@@ -31,8 +32,6 @@ _UNSET_MAX = 100_000
 def _missing_tokenizer_files(path) -> list[str]:
     """Marian tokenizer files that are not there (transformers would fail on them with a
     bare TypeError); other tokenizers are checked after loading, by vocabulary size."""
-    import json
-
     try:
         model_type = json.loads((path / "config.json").read_text(encoding="utf-8")).get("model_type")
     except (OSError, ValueError, AttributeError):

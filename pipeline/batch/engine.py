@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Iterator, Protocol
 
 from ..config import Config
-from ..errors import ConfigError, NewsbridgeError, OutputDirError
+from ..errors import ConfigError, OutputDirError
 from ..io.writers import check_out_dir_usable
 from ..io.atomic import remove_stale_temps
 from ..io.jsonl import AppendLog, dumps_line
