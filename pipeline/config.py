@@ -460,13 +460,37 @@ class BatchConfig(Section):
         default_factory=lambda: ["title", "heading", "body", "tag"]
     )
     parquet_row_group_rows: int = Field(256, ge=1)
-    # TMX header srclang/adminlang; each <tu> also names its own source language.
-    tmx_srclang: str = "en"
+    # TMX header srclang: the pairs' language (en or uk) or "*all*" (TMX 1.4: any of
+    # them); each <tu> also names its own source language. adminlang: any language code.
+    tmx_srclang: Literal["en", "uk", "*all*"] = "en"
     tmx_adminlang: str = "en"
+
+
+# What each built-in stage reads, which an earlier stage must have written: without it a
+# stage finds nothing to do and the run "succeeds" with an empty record. Other (plugin)
+# stages are not checked.
+_STAGE_NEEDS = {"segment": ("clean",), "detect": ("segment",), "translate": ("detect",), "summarize": ("detect",)}
 
 
 class PipelineConfig(Section):
     stages: list[str] = Field(default_factory=lambda: ["clean", "segment", "detect", "translate", "summarize"])
+
+    @field_validator("stages")
+    @classmethod
+    def _stage_order(cls, v: list[str]) -> list[str]:
+        if not v:
+            raise ValueError("no stages: nothing would be done (the full flow is [clean, segment, detect, translate, summarize])")
+        twice = sorted({name for name in v if v.count(name) > 1})
+        if twice:
+            raise ValueError(f"{', '.join(twice)} listed more than once")
+        for i, name in enumerate(v):
+            missing = [need for need in _STAGE_NEEDS.get(name, ()) if need not in v[:i]]
+            if missing:
+                raise ValueError(
+                    f"'{name}' needs {', '.join(repr(m) for m in missing)} before it "
+                    "(the flow is clean, segment, detect, translate, summarize)"
+                )
+        return v
 
 
 class Config(Section):
@@ -516,17 +540,51 @@ def validate_config(data: dict[str, Any], origin: str = "config") -> Config:
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
+    if path.is_dir():
+        raise ConfigError(f"--config {path} is a directory, not a YAML file")
     if not path.is_file():
         raise ConfigError(f"config file not found: {path}")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start}); is it a config file?") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    try:
+        data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML ({exc.__class__.__name__}: {exc})") from None
+        raise ConfigError(f"{path}: not valid YAML {yaml_problem(exc)}") from None
     if data is None:
         return {}
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: the top level must be a mapping of sections, got {type(data).__name__}")
     return data
+
+
+def yaml_problem(exc: yaml.YAMLError, *, lines: bool = True) -> str:
+    """"at line 2, column 16: <problem> (<context>)", without PyYAML's echo of the source
+    (`lines=False` for a one-line --set value: the column is enough)."""
+    problem = getattr(exc, "problem", None)
+    mark = getattr(exc, "problem_mark", None)
+    if not problem:
+        return f"({' '.join(str(exc).split())})"
+    if mark is None:
+        where = ""
+    elif lines:
+        where = f"at line {mark.line + 1}, column {mark.column + 1}: "
+    else:
+        where = f"at column {mark.column + 1}: " if mark.line == 0 else "at the end: "
+    context = getattr(exc, "context", None)
+    cmark = getattr(exc, "context_mark", None)
+    if context and cmark is not None and lines:
+        context += f" started at line {cmark.line + 1}, column {cmark.column + 1}"
+    text = f"{where}{problem}" + (f" ({context})" if context else "")
+    if "alias" in (context or "") or "alias" in problem:
+        # `*all*` and the like: YAML reads a leading * as a reference to an anchor.
+        text += "; quote values that start with * or &, e.g. \"*all*\""
+    elif "\\t" in problem:
+        text += "; indent with spaces, not tabs"
+    return text
 
 
 def _apply_override(data: dict[str, Any], item: str) -> None:
@@ -536,8 +594,13 @@ def _apply_override(data: dict[str, Any], item: str) -> None:
         raise ConfigError(f"--set expects key.path=value, got {item!r}")
     try:
         value = yaml.safe_load(raw) if raw.strip() else ""
-    except yaml.YAMLError:
-        value = raw
+    except yaml.YAMLError as exc:
+        if raw.lstrip().startswith(("[", "{")):
+            # Meant as a list or mapping: taking it as a string would only confuse later.
+            raise ConfigError(
+                f"--set {key}={raw}: not a valid YAML list or mapping {yaml_problem(exc, lines=False)}; write lists as [a, b] and mappings as {{k: v}}"
+            ) from None
+        value = raw  # a plain string that YAML happens to dislike (`*all*`, `a: b`)
     node = data
     parts = key.split(".")
     for part in parts[:-1]:
@@ -554,7 +617,9 @@ def _describe(err: dict[str, Any]) -> str:
         return f"unknown key '{loc}'" + _suggest(err["loc"])
     value = err.get("input")
     shown = repr(value) if not isinstance(value, dict) else "a mapping"
-    return f"{loc}: {err['msg']} (got {shown})"
+    hint = "; write a list as [a, b]" if err["type"] == "list_type" else ""
+    msg = err["msg"].removeprefix("Value error, ")  # our validators' words need no prefix
+    return f"{loc}: {msg} (got {shown}{hint})"
 
 
 def _suggest(loc: tuple) -> str:

@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 from . import __version__, registry
 from .config import Config
-from .models import ModelCatalog
+from .errors import ConfigError, ModelDamaged
+from .models import ModelCatalog, ResolvedModel
 
 if TYPE_CHECKING:
     from .lru import LRUCache
@@ -30,8 +31,9 @@ class Context:
     def translator(self, ref: str) -> "Translator":
         if ref not in self._translators:
             resolved = self.catalog.resolve(ref, role="translate")
+            _check_role(resolved, "translate")
             backend = registry.translators.get(self.config.translate.backend)
-            self._translators[ref] = backend(resolved, self)
+            self._translators[ref] = self._load(backend, resolved)
             self.models_used[resolved.spec.name] = {"role": "translate", **resolved.signature()}
         return self._translators[ref]
 
@@ -40,11 +42,21 @@ class Context:
             backend = registry.summarizers.get(self.config.summarize.backend)
             if getattr(backend, "needs_model", True):
                 resolved = self.catalog.resolve(ref, role="summarize")
-                self._summarizers[ref] = backend(resolved, self)
+                _check_role(resolved, "summarize")
+                self._summarizers[ref] = self._load(backend, resolved)
                 self.models_used[resolved.spec.name] = {"role": "summarize", **resolved.signature()}
             else:
                 self._summarizers[ref] = backend(None, self)
         return self._summarizers[ref]
+
+    def _load(self, backend: Any, resolved: ResolvedModel) -> Any:
+        try:
+            return backend(resolved, self)
+        except ModelDamaged as exc:
+            if exc.hint:  # the backend knows better (a converted copy is re-converted)
+                raise
+            # Backends know what failed to load; the catalog knows where the model came from.
+            raise exc.with_hint(self.catalog.how_to_repair(resolved.spec)) from None
 
     def translation_engine(self) -> "TranslationEngine":
         if self._engine is None:
@@ -59,3 +71,11 @@ class Context:
             "models": dict(self.models_used),
             "config_hash": self.config.config_hash(),
         }
+
+
+def _check_role(resolved: ResolvedModel, role: str) -> None:
+    """A summariser named as a translator (or the reverse) loads and runs without a
+    complaint, and writes text of the wrong kind: refuse it by the manifest's role."""
+    spec = resolved.spec
+    if spec.role not in (role, "unknown"):
+        raise ConfigError(f"model '{spec.name}' is a {spec.role} model (models/manifest.yaml), named here as a {role} model")

@@ -53,6 +53,32 @@ class ModelError(NewsbridgeError):
     exit_code = 3
 
 
+class ModelDamaged(ModelError):
+    """A model directory is there but its files do not load: truncated or garbage weights,
+    a broken config or tokenizer, tokenizer files missing. Re-getting it is the fix, so
+    the message says how (`hint`, filled in by whoever knows where the model came from)."""
+
+    kind = "model_damaged"
+
+    def __init__(self, name: str, path: object, problem: str, hint: str = ""):
+        self.name = name
+        self.path = str(path)
+        self.problem = problem
+        self.hint = hint
+        super().__init__(f"model '{name}' at {self.path} looks damaged ({problem}). {hint}".rstrip())
+
+    def with_hint(self, hint: str) -> "ModelDamaged":
+        return ModelDamaged(self.name, self.path, self.problem, hint)
+
+
+class OutputDirError(NewsbridgeError):
+    """An output directory cannot be used: a file in its place or on its path, not
+    writable, or holding someone else's files."""
+
+    kind = "output"
+    exit_code = 2
+
+
 class StageError(NewsbridgeError):
     """A stage failed on one article; recorded on the article, the batch goes on."""
 
@@ -63,3 +89,12 @@ class StageError(NewsbridgeError):
         if kind:
             self.kind = kind
         super().__init__(message)
+
+
+def exception_brief(exc: BaseException, limit: int = 200) -> str:
+    """`Type: message` on one line, cut to `limit` characters: a library's failure inside
+    one of ours, short enough for a one-line error."""
+    text = " ".join(str(exc).split())
+    if len(text) > limit:
+        text = text[:limit] + "..."
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__

@@ -11,6 +11,8 @@ for, where, and which command gets it.
 
 from __future__ import annotations
 
+import difflib
+import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,8 +20,8 @@ from typing import Any
 
 import yaml
 
-from .config import ModelsConfig
-from .errors import ConfigError, ModelError, ModelUnavailable
+from .config import ModelsConfig, yaml_problem
+from .errors import ConfigError, ModelDamaged, ModelError, ModelUnavailable, exception_brief
 
 _PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 _SAFE_WEIGHTS = ("model.safetensors", "model.safetensors.index.json")
@@ -73,8 +75,9 @@ class ModelCatalog:
 
     def __init__(self, config: ModelsConfig):
         self.config = config
-        self.manifest_path = Path(config.manifest) if config.manifest else default_manifest_path()
-        self.root = Path(config.root) if config.root else self.manifest_path.parent
+        # Absolute, from where the user runs: messages then name the very directory searched.
+        self.manifest_path = _absolute(config.manifest) if config.manifest else default_manifest_path()
+        self.root = _absolute(config.root) if config.root else self.manifest_path.parent
         self._specs: dict[str, ModelSpec] | None = None
 
     @property
@@ -94,16 +97,18 @@ class ModelCatalog:
         if _looks_like_hub_id(ref):
             return ModelSpec(name=ref, role=role or "unknown", hub_id=ref)
         known = ", ".join(sorted(self.specs)) or "none"
+        close = difflib.get_close_matches(ref, list(self.specs), n=1)
+        guess = f"Did you mean '{close[0]}'? " if close else ""
         raise ModelUnavailable(
             ref,
-            [str(self.manifest_path), str(Path(ref).expanduser())],
-            f"It is neither a manifest name (known: {known}), a local directory, nor a hub id.",
+            [str(self.manifest_path), str(_absolute(ref))],
+            f"{guess}It is neither a manifest name (known: {known}), a local directory, nor a hub id.",
         )
 
     def local_dir(self, spec: ModelSpec) -> Path | None:
         override = self.config.local_dirs.get(spec.name)
         if override:
-            return Path(override).expanduser()
+            return _absolute(override)
         if spec.local_dir:
             path = Path(spec.local_dir).expanduser()
             return path if path.is_absolute() else self.root / path
@@ -131,21 +136,56 @@ class ModelCatalog:
 
     def how_to_get(self, spec: ModelSpec) -> str:
         if spec.build == "tiny":
-            return "Build it with `newsbridge models build-tiny`."
+            return self._build_tiny(spec, "Build")
         if spec.hub_id and spec.name in self.specs:
             return (
-                f"Fetch it with `newsbridge models pull {spec.name}` where the hub is reachable, "
+                f"Fetch it with `{self._pull_command(spec)}` where the hub is reachable, "
                 f"or point at a local copy with `--set models.local_dirs.{spec.name}=/path/to/dir`."
             )
         if spec.hub_id:
-            return "Download it where the hub is reachable (`huggingface-cli download` or set models.offline=false)."
+            return f"Download it where the hub is reachable (`hf download {spec.hub_id}` or set models.offline=false)."
         return "Check the path, or add the model to the manifest."
 
+    def how_to_repair(self, spec: ModelSpec) -> str:
+        """How to get a fresh copy of a model whose files are there but damaged."""
+        if spec.build == "tiny":
+            return self._build_tiny(spec, "Rebuild")
+        if spec.hub_id and spec.name in self.specs:
+            # --force: the hub client trusts a local file whose download record still matches.
+            return f"Download it again with `{self._pull_command(spec)} --force` where the hub is reachable."
+        if spec.hub_id:
+            return f"Download it again where the hub is reachable (`hf download {spec.hub_id} --force-download`)."
+        return "Replace its files with a good copy, or point the config at another directory."
+
+    def _pull_command(self, spec: ModelSpec) -> str:
+        # `pull` writes where this run looks: say so when that is not the default place.
+        override = self.config.local_dirs.get(spec.name)
+        if override:
+            return f"newsbridge models pull {spec.name} --set models.local_dirs.{spec.name}={_absolute(override)}"
+        return f"newsbridge models pull {spec.name}{self._root_option()}"
+
+    def _build_tiny(self, spec: ModelSpec, verb: str) -> str:
+        override = self.config.local_dirs.get(spec.name)
+        if override and spec.local_dir:
+            # build-tiny makes every tiny model in DIR/<its folder>; the override must be one.
+            folder = Path(spec.local_dir).name
+            target = _absolute(override)
+            if target.name == folder:
+                return f"{verb} it with `newsbridge models build-tiny {target.parent}`."
+            return f"{verb} it with `newsbridge models build-tiny DIR` and set models.local_dirs.{spec.name}=DIR/{folder}."
+        return f"{verb} it with `newsbridge models build-tiny{self._root_option()}`."
+
+    def _root_option(self) -> str:
+        return f" --set models.root={self.root}" if self.config.root else ""
+
     def _checked(self, spec: ModelSpec, path: Path) -> Path:
-        """Refuse pickle-only weights unless the user opted in."""
-        if spec.format != "transformers" or self.config.allow_pickle:
+        """Refuse files that are visibly damaged, and pickle-only weights unless the user opted in."""
+        if spec.format != "transformers":
             return path
-        if any((path / f).exists() for f in _SAFE_WEIGHTS):
+        problem = damaged_files(path)
+        if problem:
+            raise ModelDamaged(spec.name, path, problem, self.how_to_repair(spec))
+        if self.config.allow_pickle or any((path / f).exists() for f in _SAFE_WEIGHTS):
             return path
         if any((path / f).exists() for f in _PICKLE_WEIGHTS):
             raise ModelError(
@@ -154,11 +194,20 @@ class ModelCatalog:
             )
         raise ModelError(f"model '{spec.name}' at {path} has no weights (expected model.safetensors)")
 
-    def pull(self, name: str) -> Path:
-        """Download a manifest model into its local directory."""
+    def pullable(self, name: str) -> ModelSpec:
+        """The spec of a model `pull` can fetch; else why not (checked before any download)."""
         spec = self.spec(name)
-        if not spec.hub_id:
-            raise ModelUnavailable(spec.name, [], f"It has no hub id to pull from. {self.how_to_get(spec)}")
+        if spec.hub_id:
+            return spec
+        # Not "unavailable": it may well be there; it just does not come from a hub.
+        if spec.build:
+            raise ModelError(f"model '{spec.name}' has no hub id to pull from: it is built here. {self.how_to_get(spec)}")
+        raise ModelError(f"model '{spec.name}' is a local directory with no hub id: there is nothing to pull")
+
+    def pull(self, name: str, *, force: bool = False) -> Path:
+        """Download a manifest model into its local directory (`force`: every file again,
+        whatever is there already)."""
+        spec = self.pullable(name)
         target = self.local_dir(spec) or self.root / "hub" / spec.name.replace("/", "--")
         try:
             from huggingface_hub import snapshot_download
@@ -168,6 +217,7 @@ class ModelCatalog:
                 revision=spec.revision,
                 local_dir=str(target),
                 allow_patterns=_PULL_PATTERNS + (["*.bin"] if self.config.allow_pickle else []),
+                force_download=force,
             )
         except Exception as exc:  # noqa: BLE001 - network and hub errors come in many types
             raise ModelUnavailable(
@@ -184,7 +234,9 @@ def load_manifest(path: Path) -> dict[str, ModelSpec]:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML ({exc})") from None
+        raise ConfigError(f"{path}: not valid YAML {yaml_problem(exc)}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot be read as a model manifest ({exception_brief(exc)})") from None
     entries = data.get("models", data)
     if not isinstance(entries, dict):
         raise ConfigError(f"{path}: expected a mapping of model names")
@@ -196,6 +248,42 @@ def load_manifest(path: Path) -> dict[str, ModelSpec]:
         extra = {k: v for k, v in entry.items() if k not in known}
         specs[name] = ModelSpec(name=name, extra=extra, **{k: v for k, v in entry.items() if k in known})
     return specs
+
+
+def damaged_files(path: Path) -> str | None:
+    """What is visibly wrong with a transformers model directory, checked cheaply (the
+    config parsed, safetensors headers read and matched to the file sizes); None if nothing.
+    Loading finds the rest (tokenizer files)."""
+    from safetensors import SafetensorError, safe_open
+
+    try:
+        config = json.loads((path / "config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        return f"config.json: {exception_brief(exc)}"
+    if not isinstance(config, dict):
+        return "config.json: not a JSON object"
+    shards = ["model.safetensors"] if (path / "model.safetensors").exists() else []
+    index = path / "model.safetensors.index.json"
+    if not shards and index.exists():
+        try:
+            shards = sorted(set(json.loads(index.read_text(encoding="utf-8"))["weight_map"].values()))
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+            return f"{index.name}: {exception_brief(exc)}"
+    for shard in shards:
+        if not (path / shard).is_file():
+            return f"{shard} missing"
+        try:
+            # Reads the header only; a truncated file no longer covers what it lists.
+            with safe_open(str(path / shard), framework="np"):
+                pass
+        except (OSError, SafetensorError) as exc:
+            return f"{shard}: {exception_brief(exc)}"
+    return None
+
+
+def _absolute(path: str) -> Path:
+    """A configured path, ~ expanded, relative to the working directory; symlinks kept."""
+    return Path(os.path.abspath(Path(path).expanduser()))
 
 
 def _is_model_dir(path: Path) -> bool:

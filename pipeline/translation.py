@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from .backends.base import DecodeOptions, Translation
 from .chunking import Piece, join_pieces, split_to_fit
 from .data import UNDETERMINED
+from .errors import ConfigError
 from .lru import LRUCache
 from .translation_guards import LanguageCheck, collapse_loops, find_loop, missing_numbers
 
@@ -119,6 +120,19 @@ class TranslationEngine:
         context.caches["translate"] = self.cache
         self.language = LanguageCheck(self.guards, context.config.langid.backend)
         self.counts: Counter[str] = Counter()
+        self._check_directions()
+
+    def _check_directions(self) -> None:
+        """A manifest model under another direction (translate.models.en-uk: an uk->en
+        model) runs without a complaint and writes the wrong language: refuse it."""
+        specs = self.context.catalog.specs
+        for key, ref in self.config.models.items():
+            spec = specs.get(ref)
+            if spec is None or spec.role != "translate":
+                continue  # a directory or hub id says nothing; the wrong role is the context's to refuse
+            src, tgt = key.split("-")
+            if (spec.tgt and spec.tgt != tgt) or (spec.src and spec.src not in (src, "mul")):
+                raise ConfigError(f"translate.models.{key}: '{ref}' translates {spec.src or '?'} -> {spec.tgt or '?'}, not {src} -> {tgt}")
 
     # -- routing -------------------------------------------------------------------------
 

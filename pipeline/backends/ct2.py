@@ -20,8 +20,8 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..errors import ConfigError, ModelError, ModelUnavailable
-from ..models import ResolvedModel
+from ..errors import ConfigError, ModelDamaged, ModelError, ModelUnavailable, exception_brief
+from ..models import ResolvedModel, damaged_files
 from .base import DecodeOptions, Translation, Translator
 from .batching import auto_batch_tokens, plan_batches
 from .marian_pieces import TOKENIZER_FILES, MarianPieces
@@ -62,23 +62,27 @@ def source_signature(model_dir: Path) -> dict[str, int]:
     return sig
 
 
-def convert_marian(source: Path, target: Path, quantization: str, *, force: bool = False) -> Path:
+def convert_marian(source: Path, target: Path, quantization: str, *, force: bool = False, name: str | None = None) -> Path:
     """Convert a transformers Marian directory to CTranslate2 (atomically: never half-written)."""
     from ctranslate2.converters import TransformersConverter
 
+    name = name or str(source)
     if is_ct2_dir(source):
         raise ModelError(f"{source} is already a CTranslate2 model")
     if target.exists() and not force:
         raise ModelError(f"{target} exists; pass --force to replace it")
-    config = json.loads((source / "config.json").read_text(encoding="utf-8"))
-    if config.get("model_type") != "marian":
-        raise ModelError(f"{source}: only Marian models convert here (model_type is {config.get('model_type')!r})")
+    config = _check_marian_source(source, name)
     copy = [f for f in TOKENIZER_FILES if (source / f).is_file()]
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     try:
         converter = TransformersConverter(str(source), copy_files=[str(source / f) for f in copy], low_cpu_mem_usage=True)
-        converter.convert(str(staging), quantization=quantization, force=True)
+        try:
+            converter.convert(str(staging), quantization=quantization, force=True)
+        except MemoryError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - the files were checked: this is the converter's own failure
+            raise ModelError(f"model '{name}' at {source} could not be converted: {exception_brief(exc)}") from None
         marker = {
             "source": str(source.resolve()),
             "source_signature": source_signature(source),
@@ -93,6 +97,19 @@ def convert_marian(source: Path, target: Path, quantization: str, *, force: bool
         if staging.exists():
             shutil.rmtree(staging)
     return target
+
+
+def _check_marian_source(source: Path, name: str) -> dict:
+    """The source's config, once its files are known to be whole: a damaged directory is
+    then reported as damaged, not as whatever the converter trips over."""
+    problem = damaged_files(source)
+    if problem:
+        raise ModelDamaged(name, source, problem)
+    config = json.loads((source / "config.json").read_text(encoding="utf-8"))
+    if config.get("model_type") != "marian":
+        raise ModelError(f"{source}: only Marian models convert here (model_type is {config.get('model_type')!r})")
+    MarianPieces(source, name)  # tokenizer files present and readable
+    return config
 
 
 def find_converted(model: ResolvedModel, context: "Context") -> Path:
@@ -161,19 +178,27 @@ class CTranslate2Translator(Translator):
         runtime = context.config.runtime
         self.name = model.spec.name
         self.path = find_converted(model, context)
-        self.pieces = MarianPieces(self.path)
         self.device = resolve_ct2_device(runtime.device)
         self.compute_type = resolve_compute_type(self.device, self.cfg.ctranslate2.compute_type)
         try:
-            self.translator = ctranslate2.Translator(
-                str(self.path),
-                device=self.device,
-                compute_type=self.compute_type,
-                inter_threads=self.cfg.ctranslate2.inter_threads,
-                intra_threads=runtime.threads,
-            )
-        except (RuntimeError, ValueError) as exc:
-            raise ModelError(f"CTranslate2 model at {self.path} could not be loaded: {exc}") from None
+            self.pieces = MarianPieces(self.path, self.name)
+            try:
+                self.translator = ctranslate2.Translator(
+                    str(self.path),
+                    device=self.device,
+                    compute_type=self.compute_type,
+                    inter_threads=self.cfg.ctranslate2.inter_threads,
+                    intra_threads=runtime.threads,
+                )
+            except (RuntimeError, ValueError) as exc:
+                raise ModelDamaged(self.name, self.path, exception_brief(exc)) from None
+        except ModelDamaged as exc:
+            if self.path != model.path:  # our converted copy: converting again mends it
+                raise exc.with_hint(
+                    f"Convert it again with `newsbridge models convert {model.spec.name} --force` "
+                    "(add the same --config/--set as this run)."
+                ) from None
+            raise
         positions = int(_read_marker(self.path).get("max_position_embeddings", 512))
         self.max_input_tokens = positions
         self.max_output_tokens = positions - 1

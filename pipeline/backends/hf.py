@@ -13,18 +13,32 @@ repetition penalty identical to `generate()` (tested against it).
 from __future__ import annotations
 
 import inspect
+import json
 import logging
 from typing import Any
 
 from ..config import RuntimeConfig
-from ..errors import ModelError
+from ..errors import ModelDamaged, ModelError, exception_brief
 from ..models import ResolvedModel
 from .batching import auto_batch_tokens, plan_batches
+from .marian_pieces import REQUIRED_FILES as MARIAN_TOKENIZER_FILES
 
 log = logging.getLogger(__name__)
 
 # Tokenizers report a huge sentinel when a model has no length limit set.
 _UNSET_MAX = 100_000
+
+
+def _missing_tokenizer_files(path) -> list[str]:
+    """Marian tokenizer files that are not there (transformers would fail on them with a
+    bare TypeError); other tokenizers are checked after loading, by vocabulary size."""
+    try:
+        model_type = json.loads((path / "config.json").read_text(encoding="utf-8")).get("model_type")
+    except (OSError, ValueError, AttributeError):
+        return []  # from_pretrained reports a broken config itself
+    if model_type != "marian":
+        return []
+    return [f for f in MARIAN_TOKENIZER_FILES if not (path / f).is_file()]
 
 
 def resolve_device(runtime: RuntimeConfig) -> str:
@@ -80,6 +94,9 @@ class HFSeq2Seq:
         # None keeps the summariser's historical choice: float16 on CUDA, float32 on CPU.
         torch_dtype = (torch.float16 if self.device == "cuda" else torch.float32) if dtype is None else resolve_dtype(self.device, dtype)
         path = str(model.path)
+        missing = _missing_tokenizer_files(model.path)
+        if missing:
+            raise ModelDamaged(model.spec.name, path, f"{', '.join(missing)} missing")
         try:
             self.tokenizer = AutoTokenizer.from_pretrained(path, trust_remote_code=False)
             self.model = AutoModelForSeq2SeqLM.from_pretrained(
@@ -88,10 +105,27 @@ class HFSeq2Seq:
                 use_safetensors=None if allow_pickle else True,
                 dtype=torch_dtype,
             )
-        except (OSError, ValueError, KeyError) as exc:
-            raise ModelError(f"model '{model.spec.name}' at {path} could not be loaded: {exc}") from None
+        except MemoryError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - damaged files fail in many library types
+            # (SafetensorError, sentencepiece's RuntimeError, TypeError for a missing .spm...)
+            raise ModelDamaged(model.spec.name, path, exception_brief(exc)) from None
+        self._check_tokenizer(model, path)
         self.model.to(self.device).eval()
         self.max_input_tokens = self._max_input_tokens()
+
+    def _check_tokenizer(self, model: ResolvedModel, path: str) -> None:
+        """transformers builds a near-empty tokenizer, without a word, when the tokenizer
+        files are missing; the model would then read only unknown tokens."""
+        expected = getattr(self.model.config, "vocab_size", None)
+        have = len(self.tokenizer)
+        # Real checkpoints pad the embedding a little past the tokenizer (mT5: 250100 of
+        # 250112); half is far outside that and far above an empty tokenizer.
+        if expected and have < expected // 2:
+            raise ModelDamaged(
+                model.spec.name, path,
+                f"its tokenizer has {have} tokens for a model of {expected}: tokenizer files missing or unreadable",
+            )
 
     def _max_input_tokens(self) -> int:
         limits = [getattr(self.model.config, "max_position_embeddings", None), getattr(self.model.config, "n_positions", None)]

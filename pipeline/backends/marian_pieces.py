@@ -15,29 +15,32 @@ import json
 import re
 from pathlib import Path
 
-from ..errors import ModelError
+from ..errors import ModelDamaged, exception_brief
 
 SPIECE_UNDERLINE = "▁"
+# Without these a Marian tokenizer cannot be built; the rest have defaults.
+REQUIRED_FILES = ("source.spm", "target.spm", "vocab.json")
 TOKENIZER_FILES = ("source.spm", "target.spm", "vocab.json", "target_vocab.json", "tokenizer_config.json", "special_tokens_map.json")
 
 
 class MarianPieces:
-    def __init__(self, model_dir: str | Path):
+    def __init__(self, model_dir: str | Path, name: str | None = None):
         import sentencepiece as spm
 
         d = Path(model_dir)
-        missing = [f for f in ("source.spm", "target.spm", "vocab.json") if not (d / f).is_file()]
+        name = name or str(d)
+        missing = [f for f in REQUIRED_FILES if not (d / f).is_file()]
         if missing:
-            raise ModelError(f"{d}: no Marian tokenizer files ({', '.join(missing)} missing)")
-        config = _read_json(d / "tokenizer_config.json") if (d / "tokenizer_config.json").is_file() else {}
+            raise ModelDamaged(name, d, f"Marian tokenizer files {', '.join(missing)} missing")
+        config = _read_json(d / "tokenizer_config.json", name) if (d / "tokenizer_config.json").is_file() else {}
         self.unk = str(config.get("unk_token") or "<unk>")
         self.eos = str(config.get("eos_token") or "</s>")
         self.pad = str(config.get("pad_token") or "<pad>")
         self.separate_vocabs = bool(config.get("separate_vocabs", False))
-        self.vocab: dict[str, int] = _read_json(d / "vocab.json")
-        self.target_vocab = _read_json(d / "target_vocab.json") if self.separate_vocabs else self.vocab
-        self.source_spm = spm.SentencePieceProcessor(model_file=str(d / "source.spm"))
-        self.target_spm = spm.SentencePieceProcessor(model_file=str(d / "target.spm"))
+        self.vocab: dict[str, int] = _read_json(d / "vocab.json", name)
+        self.target_vocab = _read_json(d / "target_vocab.json", name) if self.separate_vocabs else self.vocab
+        self.source_spm = _load_spm(spm, d / "source.spm", name)
+        self.target_spm = _load_spm(spm, d / "target.spm", name)
         # transformers decodes with the source model when the vocabulary is shared.
         self._decode_spm = self.target_spm if self.separate_vocabs else self.source_spm
         extra = config.get("additional_special_tokens") or []
@@ -72,8 +75,15 @@ class MarianPieces:
         return sorted(p for p in self.target_vocab if p not in self.special and wanted.intersection(p))
 
 
-def _read_json(path: Path):
+def _read_json(path: Path, name: str):
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise ModelError(f"{path}: unreadable ({exc})") from None
+        raise ModelDamaged(name, path.parent, f"{path.name}: {exception_brief(exc)}") from None
+
+
+def _load_spm(spm, path: Path, name: str):
+    try:
+        return spm.SentencePieceProcessor(model_file=str(path))
+    except (OSError, RuntimeError) as exc:  # sentencepiece reports a bad file as RuntimeError
+        raise ModelDamaged(name, path.parent, f"{path.name}: {exception_brief(exc)}") from None

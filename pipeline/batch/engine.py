@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Any, Iterator, Protocol
 
 from ..config import Config
-from ..errors import ConfigError, NewsbridgeError
+from ..errors import ConfigError, OutputDirError
+from ..io.writers import check_out_dir_usable
 from ..io.atomic import remove_stale_temps
 from ..io.jsonl import AppendLog, dumps_line
 from .control import StopFlag
@@ -30,11 +31,6 @@ OUTPUT_FILES = ("articles.jsonl", "errors.jsonl", "duplicates.jsonl", "articles.
 
 class ConfigChanged(ConfigError):
     """The output directory was started with another config: outputs would mix."""
-
-
-class OutputDirError(NewsbridgeError):
-    kind = "output"
-    exit_code = 2
 
 
 @dataclass
@@ -83,8 +79,7 @@ def check_out_dir(out: Path, world_size: int) -> None:
     """Refuse directories that hold someone else's files or another world size's work."""
     out = Path(out)
     work = out / "work"
-    if out.exists() and not out.is_dir():
-        raise OutputDirError(f"--out {out} is a file, not a directory")
+    check_out_dir_usable(out)
     if not work.is_dir():
         clash = [n for n in OUTPUT_FILES if (out / n).exists()]
         if clash:
@@ -339,8 +334,11 @@ def _lock_worker(folder: Path):
     import fcntl
     import os
 
-    folder.mkdir(parents=True, exist_ok=True)
-    fh = open(folder / "lock", "a+")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fh = open(folder / "lock", "a+")
+    except OSError as exc:  # what check_out_dir cannot foresee: a read-only or virtual file system
+        raise OutputDirError(f"--out {folder.parent.parent}: cannot create {folder} ({exc.strerror or exc})") from None
     try:
         fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:

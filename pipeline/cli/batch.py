@@ -17,13 +17,13 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from .common import ConfigOpt, SetOpt, VerboseOpt, cli_errors, fail, load_cli_config, quiet_libraries
+from .common import ConfigOpt, SetOpt, VerboseOpt, cli_errors, fail, load_cli_config, output_dir, quiet_libraries
 
 
 @cli_errors
 def batch_command(
     inputs: Annotated[list[Path], typer.Argument(help="Files, folders (recursive), .jsonl/.json/.csv/.parquet files, saved `datasets` folders.")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder: articles.jsonl, errors.jsonl, manifest.json, articles.parquet, pairs.tsv, pairs.tmx.")],
+    out: Annotated[Path, typer.Option("--out", "-o", parser=output_dir, metavar="DIR", help="Output folder: articles.jsonl, errors.jsonl, manifest.json, articles.parquet, pairs.tsv, pairs.tmx.")],
     config: ConfigOpt = None,
     set_: SetOpt = None,
     retry_errors: Annotated[bool, typer.Option("--retry-errors", help="Process again the articles that failed before.")] = False,
@@ -74,6 +74,11 @@ def batch_command(
                      session={"written": result.written, "errors": result.errors, "duplicates": result.duplicates,
                               "stats": result.stats, "timings": result.timings})
     _summary(out_console, result, final)
+    if plan is not None and not plan.tasks:
+        # Exit 0 (an empty inbox in a cron job is normal), but never a silent "ok".
+        why = (f"{len(plan.ignored)} file(s) did not match batch.include (e.g. {plan.ignored[0]})"
+               if plan.ignored else "they hold no files")
+        typer.secho(f"warning: no article files in the inputs: {why}", err=True, fg=typer.colors.YELLOW)
     if final.unbalanced:
         bad = "; ".join(
             f"{c.input}: {c.records} records != {c.written} written + {c.errors} errors + {c.duplicates} duplicates"

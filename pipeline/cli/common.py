@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import logging
 import os
+import sys
 from pathlib import Path
 from typing import Annotated, Any, Callable, Optional
 
@@ -28,6 +29,14 @@ SetOpt = Annotated[
 VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Log progress and library messages.")]
 
 
+def output_dir(value: str) -> Path:
+    """An output directory option/argument: an empty one (an unset shell variable in
+    `--out "$OUT"`) would otherwise become "." and fill the working directory."""
+    if not value.strip():
+        raise typer.BadParameter("is empty (an unset variable?); name the output directory, '.' for this one")
+    return Path(value)
+
+
 def quiet_libraries(verbose: bool = False) -> None:
     """Keep library chatter (progress bars, advisory warnings) off the terminal."""
     if verbose:
@@ -36,11 +45,22 @@ def quiet_libraries(verbose: bool = False) -> None:
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    if "transformers" in sys.modules:
+        # Already imported (commands run in-process: tests, notebooks): it read the
+        # environment then, so tell it directly. Not imported: the variables above do.
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.set_verbosity_error()
+        hf_logging.disable_progress_bar()
     import warnings
 
     warnings.filterwarnings("ignore", category=UserWarning)
     warnings.filterwarnings("ignore", category=FutureWarning)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    # HTML extraction logs a WARNING ("discarding data: None") for a page without text,
+    # just before our own one-line error says so.
+    for name in ("trafilatura", "htmldate", "courlan"):
+        logging.getLogger(name).setLevel(logging.ERROR)
 
 
 def load_cli_config(config: Path | None, overrides: list[str] | None) -> Config:

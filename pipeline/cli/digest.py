@@ -7,12 +7,12 @@ from typing import Annotated
 
 import typer
 
-from .common import ConfigOpt, SetOpt, cli_errors, load_cli_config
+from .common import ConfigOpt, SetOpt, cli_errors, load_cli_config, output_dir
 
 
 @cli_errors
 def digest_command(
-    out_dir: Annotated[Path, typer.Argument(help="Output directory of `run --out` or `batch --out`.")],
+    out_dir: Annotated[Path, typer.Argument(parser=output_dir, metavar="OUT_DIR", help="Output directory of `run --out` or `batch --out`.")],
     config: ConfigOpt = None,
     set_: SetOpt = None,
 ) -> None:

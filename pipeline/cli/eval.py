@@ -16,6 +16,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from ..errors import InputError
+from ..io.jsonl import json_problem
 from .common import ConfigOpt, SetOpt, VerboseOpt, cli_errors, load_cli_config, quiet_libraries
 
 eval_app = typer.Typer(help="Measure quality: translation scores against references.", no_args_is_help=True)
@@ -30,26 +31,45 @@ class Pair:
     ref: str
 
 
+_PAIR_FIELDS = ("src_lang", "src", "ref_lang", "ref")
+
+
 def read_pairs(path: Path, limit: int | None = None) -> list[Pair]:
     """Aligned sentence pairs of the documents in `path` (first `limit` documents)."""
-    if not path.is_file():
+    if not path.exists():
         raise InputError(path, "no such file", kind="missing")
+    if not path.is_file():
+        raise InputError(path, "is not a file (expected JSONL documents {id, src_lang, src[], ref_lang, ref[]})", kind="missing")
     pairs: list[Pair] = []
     docs = 0
-    with path.open(encoding="utf-8") as f:
-        for n, line in enumerate(f, 1):
-            if not line.strip():
+    expected = f"expected a JSON object with {', '.join(_PAIR_FIELDS)}"
+    try:
+        f = path.open("rb")
+    except OSError as exc:
+        raise InputError(path, f"cannot be read ({exc.strerror or exc})", kind="unreadable") from None
+    with f:
+        for n, raw in enumerate(f, 1):
+            if not raw.strip():
                 continue
             if limit is not None and docs >= limit:
                 break
             try:
-                doc = json.loads(line)
-                src, ref = doc["src"], doc["ref"]
-                src_lang, ref_lang = doc["src_lang"], doc["ref_lang"]
-            except (ValueError, KeyError, TypeError) as exc:
-                raise InputError(path, f"line {n}: expected a JSON object with src_lang, src, ref_lang, ref ({type(exc).__name__}: {exc})") from None
+                doc = json.loads(raw.decode("utf-8-sig" if n == 1 else "utf-8"))
+            except UnicodeDecodeError as exc:
+                raise InputError(path, f"line {n}: not valid UTF-8 ({exc.reason} at byte {exc.start} of the line)", kind="encoding") from None
+            except json.JSONDecodeError as exc:
+                raise InputError(path, f"line {n}: not valid JSON ({json_problem(exc, line=True)})", kind="record") from None
+            if not isinstance(doc, dict):
+                raise InputError(path, f"line {n}: a JSON {type(doc).__name__}, {expected}", kind="record")
+            missing = [k for k in _PAIR_FIELDS if k not in doc]
+            if missing:
+                raise InputError(path, f"line {n} (document {doc.get('id')!r}): no {', '.join(missing)}; {expected}", kind="record")
+            src, ref = doc["src"], doc["ref"]
+            src_lang, ref_lang = doc["src_lang"], doc["ref_lang"]
             if not isinstance(src, list) or not isinstance(ref, list) or len(src) != len(ref):
                 raise InputError(path, f"line {n} (document {doc.get('id')!r}): src and ref must be lists of the same length")
+            if not all(isinstance(x, str) for x in (*src, *ref, src_lang, ref_lang)):
+                raise InputError(path, f"line {n} (document {doc.get('id')!r}): src_lang, ref_lang and every src/ref sentence must be strings")
             docs += 1
             pairs += [Pair(str(doc.get("id", n)), src_lang, ref_lang, s, r) for s, r in zip(src, ref)]
     if not pairs:

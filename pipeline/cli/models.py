@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from .common import ConfigOpt, SetOpt, cli_errors, load_cli_config, quiet_libraries
+from .common import ConfigOpt, SetOpt, cli_errors, load_cli_config, output_dir, quiet_libraries
 
 models_app = typer.Typer(help="List, fetch and build the models newsbridge uses.", no_args_is_help=True)
 
@@ -34,6 +34,7 @@ def list_models(config: ConfigOpt = None, set_: SetOpt = None) -> None:
 @cli_errors
 def pull_models(
     names: Annotated[Optional[list[str]], typer.Argument(help="Manifest names (default: every model the config uses).")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Download every file again, even one already there (mends a damaged copy).")] = False,
     config: ConfigOpt = None,
     set_: SetOpt = None,
 ) -> None:
@@ -45,15 +46,17 @@ def pull_models(
     catalog = ModelCatalog(cfg.models)
     wanted = names or sorted({*cfg.translate.models.values(), cfg.summarize.model})
     for name in wanted:
+        catalog.pullable(name)  # every name checked before the first download
+    for name in wanted:
         typer.echo(f"pulling {name} ...", err=True)
-        path = catalog.pull(name)
+        path = catalog.pull(name, force=force)
         typer.echo(f"{name}: {path}")
 
 
 @models_app.command("build-tiny")
 @cli_errors
 def build_tiny(
-    out_dir: Annotated[Optional[Path], typer.Argument(help="Where to build (default: models/tiny).")] = None,
+    out_dir: Annotated[Optional[Path], typer.Argument(parser=output_dir, metavar="DIR", help="Where to build (default: models/tiny).")] = None,
     seed: Annotated[int, typer.Option(help="Random seed for the weights.")] = 0,
     config: ConfigOpt = None,
     set_: SetOpt = None,
@@ -63,8 +66,11 @@ def build_tiny(
     from ..models import ModelCatalog
     from ..tiny_models import build_tiny_models
 
+    from ..io.writers import make_out_dir
+
     catalog = ModelCatalog(load_cli_config(config, set_).models)
     target = out_dir or catalog.root / "tiny"
+    make_out_dir(target, option="")
     for path in build_tiny_models(target, seed=seed):
         typer.echo(f"built {path}")
     if target.resolve() != (catalog.root / "tiny").resolve():
@@ -75,7 +81,7 @@ def build_tiny(
 @cli_errors
 def convert_models(
     names: Annotated[Optional[list[str]], typer.Argument(help="Manifest names or Marian directories (default: every translation model the config uses).")] = None,
-    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Output directory (one model only); default <models root>/ct2/<name>.")] = None,
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", parser=output_dir, metavar="DIR", help="Output directory (one model only); default <models root>/ct2/<name>.")] = None,
     quantization: Annotated[Optional[str], typer.Option(help="Weight type: int8, int8_float16, int8_bfloat16, float16, bfloat16, float32 (default: translate.ctranslate2.quantization).")] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace an existing converted model.")] = False,
     config: ConfigOpt = None,
@@ -84,7 +90,7 @@ def convert_models(
     """Convert Marian models to CTranslate2 for `translate.backend: ctranslate2`."""
     quiet_libraries()
     from ..backends.ct2 import convert_marian, converted_name, ct2_models_dir
-    from ..errors import ConfigError
+    from ..errors import ConfigError, ModelDamaged
     from ..models import ModelCatalog
 
     cfg = load_cli_config(config, set_)
@@ -100,5 +106,8 @@ def convert_models(
         resolved = catalog.resolve(name, role="translate")
         target = out or ct2_models_dir(cfg, catalog) / converted_name(resolved.spec.name)
         typer.echo(f"converting {name} ({resolved.path}) to CTranslate2 {qtype} ...", err=True)
-        path = convert_marian(resolved.path, target, qtype, force=force)
+        try:
+            path = convert_marian(resolved.path, target, qtype, force=force, name=resolved.spec.name)
+        except ModelDamaged as exc:
+            raise exc.with_hint(catalog.how_to_repair(resolved.spec)) from None
         typer.echo(f"{name}: {path}")

@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from ..errors import InputError, NewsbridgeError
-from .common import ConfigOpt, SetOpt, VerboseOpt, cli_errors, fail, load_cli_config, quiet_libraries
+from .common import ConfigOpt, SetOpt, VerboseOpt, cli_errors, fail, load_cli_config, output_dir, quiet_libraries
 
 
 class ArticleFailed(NewsbridgeError):
@@ -20,14 +20,14 @@ def run_command(
     file: Annotated[Path, typer.Argument(help="Article file (.txt, .md).")],
     config: ConfigOpt = None,
     set_: SetOpt = None,
-    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write <stem>.json and <stem>.md here; without it, print Markdown.")] = None,
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", parser=output_dir, metavar="DIR", help="Write <stem>.json and <stem>.md here; without it, print Markdown.")] = None,
     digest: Annotated[bool, typer.Option("--digest", help="Also (re)write OUT/digest/: the browsable bilingual site of every record in OUT.")] = False,
     verbose: VerboseOpt = False,
 ) -> None:
     """Process one article: clean, detect, translate, summarise; write JSON + Markdown."""
     quiet_libraries(verbose)
     from ..io.readers import read_path
-    from ..io.writers import article_markdown, write_article
+    from ..io.writers import article_markdown, make_out_dir, write_article
     from ..runner import Pipeline
 
     cfg = load_cli_config(config, set_)
@@ -36,6 +36,8 @@ def run_command(
     if digest and "json" not in cfg.output.formats:
         raise fail("--digest is built from the JSON records: output.formats must include json", 2)
     articles = read_path(file, cfg.read)
+    if out is not None:
+        make_out_dir(out)  # before minutes of work, not after
     if len(articles) != 1:
         raise InputError(file, f"holds {len(articles)} articles; use `newsbridge batch` for archives")
     pipeline = Pipeline.from_config(cfg)

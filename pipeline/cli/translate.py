@@ -8,6 +8,7 @@ file's layout. Warnings go to stderr; --json prints one object per sentence inst
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -36,6 +37,8 @@ def translate_command(
     from ..translation import Request
 
     cfg = load_cli_config(config, set_)
+    to = _language_code("--to", to)
+    src = _language_code("--from", src) if src is not None else None
     if not any(key.endswith(f"-{to}") for key in cfg.translate.models):
         raise ConfigError(f"--to {to}: no model in translate.models translates into '{to}'")
     articles = read_path(file, cfg.read)
@@ -75,6 +78,15 @@ def translate_command(
         for text, _, result in done:
             for warning in result.warnings:
                 typer.secho(f"warning: {_short(text)}: {warning}", err=True, fg=typer.colors.YELLOW)
+
+
+def _language_code(option: str, value: str) -> str:
+    """An ISO 639 code, any case ("UK" is uk); a name ("english") would otherwise pass
+    --from unchecked and be sent through the multilingual model as an unknown language."""
+    code = value.strip().lower()
+    if not re.fullmatch(r"[a-z]{2,3}", code):
+        raise ConfigError(f"{option} {value!r}: expected an ISO 639 language code such as uk, en, ru")
+    return code
 
 
 def _short(text: str, limit: int = 60) -> str:

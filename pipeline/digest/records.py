@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Iterator, Union
 
 from ..errors import InputError
+from ..io.jsonl import json_problem
 
 ARTICLES_JSONL = "articles.jsonl"
 ERRORS_JSONL = "errors.jsonl"
@@ -102,14 +103,14 @@ def _read_json_file(path: Path) -> LocatedRecord | RecordProblem:
         return RecordProblem(path.name, f"not UTF-8 ({exc.reason} at byte {exc.start})")
     except OSError as exc:
         return RecordProblem(path.name, f"cannot be read ({exc.strerror})")
-    return _parse(path.name, text)
+    return _parse(path.name, text, line=False)
 
 
-def _parse(where: str, text: str) -> LocatedRecord | RecordProblem:
+def _parse(where: str, text: str, *, line: bool = True) -> LocatedRecord | RecordProblem:
     try:
         value = json.loads(text)
     except json.JSONDecodeError as exc:
-        return RecordProblem(where, f"not valid JSON ({exc.msg} at column {exc.colno})")
+        return RecordProblem(where, f"not valid JSON ({json_problem(exc, line=line)})")
     if not isinstance(value, dict):
         return RecordProblem(where, f"expected a JSON object, got {type(value).__name__}")
     return LocatedRecord(where, value)

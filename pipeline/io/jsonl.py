@@ -21,6 +21,19 @@ def dumps_line(record: dict[str, Any]) -> bytes:
     return (json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
 
 
+def json_problem(exc: json.JSONDecodeError, *, line: bool = False) -> str:
+    """The decoder's complaint, placed for a person: `line` for one JSONL line, where its
+    own "line 2 column 1" would mean the end of that line, not line 2 of the file."""
+    # Some messages end in " at" and expect json's own position suffix after them.
+    msg = exc.msg.removesuffix(" at")
+    if not line:
+        return f"{msg} at line {exc.lineno} column {exc.colno}"
+    body = exc.doc.rstrip("\r\n") if isinstance(exc.doc, str) else exc.doc
+    if exc.pos >= len(body):
+        return f"{msg} at the end of the line (is the record cut short?)"
+    return f"{msg} at column {exc.pos + 1}"
+
+
 class LogCorrupted(NewsbridgeError):
     kind = "ledger"
 

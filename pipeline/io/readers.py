@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import shlex
 from pathlib import Path
 
 from ..config import ReadConfig
@@ -16,9 +17,11 @@ from ..data import Article, Block, Source
 from ..errors import InputError
 from .decode import decode_bytes
 from .html import decode_html, html_blocks
+from .records import RECORD_SUFFIXES
 
 TEXT_SUFFIXES = {".txt": "txt", ".text": "txt", ".md": "md", ".markdown": "md"}
 HTML_SUFFIXES = {".html": "html", ".htm": "html", ".xhtml": "html"}
+_ARCHIVE_NAMES = {"jsonl": "JSONL", "json": "JSON", "csv": "CSV", "parquet": "Parquet"}
 
 
 def article_id(path: Path, content: bytes) -> str:
@@ -35,10 +38,17 @@ def read_text_file(path: Path, config: ReadConfig) -> list[Article]:
         raise InputError(path, "no such file", kind="missing")
     if path.is_dir():
         raise InputError(path, "is a directory, not a file", kind="missing")
-    size = path.stat().st_size
-    if size > config.max_bytes:
-        raise InputError(path, f"is {size:,} bytes, over read.max_bytes={config.max_bytes:,}", kind="too_large")
-    data = path.read_bytes()
+    try:
+        size = path.stat().st_size
+        if size > config.max_bytes:
+            raise InputError(path, f"is {size:,} bytes, over read.max_bytes={config.max_bytes:,}", kind="too_large")
+        # Bounded even where the size says nothing: /dev/stdin is fine, /dev/zero never ends.
+        with path.open("rb") as fh:
+            data = fh.read(config.max_bytes + 1)
+        if len(data) > config.max_bytes:
+            raise InputError(path, f"holds over read.max_bytes={config.max_bytes:,} bytes", kind="too_large")
+    except OSError as exc:  # no read permission, an I/O error, a file gone since
+        raise InputError(path, f"cannot be read ({exc.strerror or exc})", kind="unreadable") from None
     suffix = path.suffix.lower()
     fmt = HTML_SUFFIXES.get(suffix) or TEXT_SUFFIXES.get(suffix, "txt")
     legacy = list(config.legacy_encodings)
@@ -102,9 +112,18 @@ def _strip_inline_md(text: str) -> str:
 
 
 def read_path(path: str | Path, config: ReadConfig) -> list[Article]:
-    """Dispatch on the file suffix."""
+    """One article file -> [Article], dispatched on the suffix. Archives (record files,
+    directories) are `newsbridge batch`'s: refused here with that command."""
     path = Path(path)
     suffix = path.suffix.lower()
+    if path.is_dir() or (suffix in RECORD_SUFFIXES and path.exists()):
+        what = "a directory" if path.is_dir() else f"a {_ARCHIVE_NAMES[RECORD_SUFFIXES[suffix]]} archive of records"
+        raise InputError(
+            path,
+            f"is {what}, not one article file ({', '.join(sorted({**TEXT_SUFFIXES, **HTML_SUFFIXES}))}); "
+            f"for many articles use `newsbridge batch {shlex.quote(str(path))} --out DIR`",
+            kind="archive",
+        )
     if suffix in TEXT_SUFFIXES or suffix in HTML_SUFFIXES or suffix == "":
         return read_text_file(path, config)
     if not path.exists():

@@ -24,6 +24,7 @@ from typing import Any, Iterator, Mapping
 from ..config import ReadConfig
 from ..data import Article, Block, Source
 from ..errors import InputError
+from .jsonl import json_problem
 
 RECORD_SUFFIXES = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json", ".csv": "csv", ".parquet": "parquet"}
 # Files a saved `datasets` directory holds (Dataset.save_to_disk / DatasetDict.save_to_disk).
@@ -180,7 +181,7 @@ def _iter_jsonl(path: Path, read: ReadConfig, **_: Any) -> Iterator[RecordItem]:
             except UnicodeDecodeError as exc:
                 item = RecordItem(pos=pos, where=where, error=InputError(where, f"is not valid UTF-8 ({exc.reason} at byte {exc.start})", kind="encoding"))
             except json.JSONDecodeError as exc:
-                item = RecordItem(pos=pos, where=where, error=InputError(where, f"is not valid JSON ({exc.msg} at column {exc.colno})", kind="record"))
+                item = RecordItem(pos=pos, where=where, error=InputError(where, f"is not valid JSON ({json_problem(exc, line=True)})", kind="record"))
             else:
                 item = _item(rec, path=path, fmt="jsonl", pos=pos, where=where, read=read)
             yield item
@@ -197,7 +198,7 @@ def _iter_json(path: Path, read: ReadConfig, **_: Any) -> Iterator[RecordItem]:
     except UnicodeDecodeError as exc:
         raise InputError(path, f"is not valid UTF-8 ({exc.reason} at byte {exc.start})", kind="encoding") from None
     except json.JSONDecodeError as exc:
-        raise InputError(path, f"is not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})", kind="record") from None
+        raise InputError(path, f"is not valid JSON ({json_problem(exc)})", kind="record") from None
     items = data if isinstance(data, list) else [data]
     for pos, rec in enumerate(items):
         where = f"{path} item {pos}" if isinstance(data, list) else str(path)

@@ -6,10 +6,12 @@ Files are written atomically (temp file + rename): a reader never sees half a fi
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
 from ..data import Article
+from ..errors import OutputDirError
 from .atomic import atomic_output
 
 LANG_NAMES = {"en": "English", "uk": "Українська", "ru": "Русский"}
@@ -18,6 +20,39 @@ LANG_NAMES = {"en": "English", "uk": "Українська", "ru": "Русски
 def write_atomic(path: Path, text: str) -> None:
     with atomic_output(path, "w") as fh:
         fh.write(text)
+
+
+def check_out_dir_usable(out: Path, option: str = "--out") -> None:
+    """Refuse an output directory that cannot become one we write in, before any work is
+    done: a file in its place or on its way there, a dangling link, no write permission.
+    `option` is how the user named it (--out; empty for a positional DIR)."""
+    out = Path(out)
+    named = f"{option} {out}" if option else str(out)
+    if out.exists() and not out.is_dir():
+        raise OutputDirError(f"{named} is a file, not a directory")
+    # The nearest part of the path that is there decides whether the rest can be made.
+    there = out
+    while not there.exists():
+        if os.path.lexists(there):
+            raise OutputDirError(f"{named}: {there} is a broken symbolic link")
+        if there.parent == there:
+            break
+        there = there.parent
+    if not there.is_dir():
+        raise OutputDirError(f"{named}: {there} is a file, so no directory can be made there")
+    if not os.access(there, os.W_OK | os.X_OK):
+        raise OutputDirError(f"{named}: {there} is not writable")
+
+
+def make_out_dir(out: Path, option: str = "--out") -> None:
+    """`check_out_dir_usable`, then create it: what the checks cannot foresee (a read-only
+    file system, a virtual one like /proc) is found here, still before any work."""
+    check_out_dir_usable(out, option)
+    try:
+        Path(out).mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        named = f"{option} {out}" if option else str(out)
+        raise OutputDirError(f"{named}: cannot create it ({exc.strerror or exc})") from None
 
 
 def record_json(record: dict[str, Any], *, indent: int | None = 2) -> str:
@@ -101,10 +136,17 @@ def write_article(article: Article, out_dir: Path, stem: str, formats: list[str]
         if config is not None:
             record["signature"] = {**record["signature"], "config": config}
         path = out_dir / f"{stem}.json"
-        write_atomic(path, record_json(record) + "\n")
+        _write(path, record_json(record) + "\n")
         written.append(path)
     if "md" in formats:
         path = out_dir / f"{stem}.md"
-        write_atomic(path, article_markdown(article))
+        _write(path, article_markdown(article))
         written.append(path)
     return written
+
+
+def _write(path: Path, text: str) -> None:
+    try:
+        write_atomic(path, text)
+    except OSError as exc:  # checked up front; this is what changed since, or a full disk
+        raise OutputDirError(f"cannot write {path}: {exc.strerror or exc}") from None

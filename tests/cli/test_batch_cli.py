@@ -224,3 +224,29 @@ def test_cli_ranks_and_unbalanced_exit(tmp_path):
     run_worker(BatchJob(inputs=[feed], out=out2, config=cfg), stop=stop, progress=_StopAfter(stop, 1))
     dropped = runner.invoke(app, ["batch", str(root), "--out", str(out2), *fast])
     assert dropped.exit_code == 1 and "never read to its end" in dropped.stderr and "feed.jsonl" in dropped.stderr
+
+
+@pytest.mark.parametrize("value", ["fr", "EN", "all", ""])
+def test_tmx_srclang_outside_what_the_pairs_hold_is_a_config_error(tmp_path, value):
+    root = tmp_path / "in"
+    write_txt_articles(root, 1)
+    out = tmp_path / "out"
+    result = runner.invoke(
+        app, ["batch", str(root), "--out", str(out), "--set", "pipeline.stages=[clean,segment]", "--set", f"batch.tmx_srclang={value}"]
+    )
+    assert result.exit_code == 2, result.output
+    err = result.stderr.strip()
+    assert err.startswith("error:") and "\n" not in err, err
+    assert "batch.tmx_srclang" in err and "'en'" in err and "'uk'" in err and "'*all*'" in err, err
+    assert not (out / "pairs.tmx").exists()
+
+
+def test_tmx_srclang_all_is_written_to_the_header(tmp_path):
+    root = tmp_path / "in"
+    write_txt_articles(root, 1)
+    out = tmp_path / "out"
+    result = runner.invoke(
+        app, ["batch", str(root), "--out", str(out), "--set", "pipeline.stages=[clean,segment]", "--set", "batch.tmx_srclang=*all*"]
+    )
+    assert result.exit_code == 0, result.output
+    assert 'srclang="*all*"' in (out / "pairs.tmx").read_text(encoding="utf-8").split("<body>")[0]

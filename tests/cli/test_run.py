@@ -1,6 +1,9 @@
 """`newsbridge run` end to end, and the error boundary: one line, non-zero exit, no traceback."""
 
 import json
+import os
+import shlex
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -84,3 +87,109 @@ def test_missing_real_model_names_pull(tmp_path, monkeypatch):
     monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hf"))
     result = runner.invoke(app, ["run", str(SAMPLE_ARTICLE), "--set", f"models.root={tmp_path}"])
     _assert_one_line_error(result, "opus-mt-", "newsbridge models pull")
+
+
+def test_missing_model_names_the_relative_root_searched(tmp_path, monkeypatch):
+    # A relative models.root is searched from where the command runs; the message must
+    # name that directory, absolute, and the build command must build there.
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["run", str(SAMPLE_ARTICLE), "--config", str(TINY_CONFIG), "--set", "models.root=rel/models"])
+    root = tmp_path / "rel" / "models"
+    _assert_one_line_error(
+        result,
+        f"looked in: {root / 'tiny' / 'marian-en-uk'}",
+        f"`newsbridge models build-tiny --set models.root={root}`",
+    )
+    assert result.exit_code == 3
+
+
+def test_missing_model_root_with_tilde_is_expanded(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    result = runner.invoke(app, ["run", str(SAMPLE_ARTICLE), "--config", str(TINY_CONFIG), "--set", "models.root=~/nb-models"])
+    _assert_one_line_error(result, f"looked in: {tmp_path / 'nb-models' / 'tiny' / 'marian-en-uk'}")
+
+
+def test_missing_real_model_pull_hint_pulls_where_the_run_looks(tmp_path, monkeypatch):
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hf"))
+    result = runner.invoke(app, ["run", str(SAMPLE_ARTICLE), "--set", f"models.root={tmp_path}"])
+    _assert_one_line_error(
+        result,
+        f"looked in: {tmp_path / 'hub' / 'opus-mt-en-uk'}",
+        f"`newsbridge models pull opus-mt-en-uk --set models.root={tmp_path}`",
+    )
+
+
+def _archive(tmp_path, kind):
+    records = [{"id": "a", "text": "First article text."}, {"id": "b", "text": "Second article text."}]
+    if kind == "jsonl":
+        path = tmp_path / "feed.jsonl"
+        path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    elif kind == "one-record-jsonl":
+        path = tmp_path / "one.jsonl"
+        path.write_text(json.dumps(records[0]) + "\n", encoding="utf-8")
+    elif kind == "csv":
+        path = tmp_path / "feed.csv"
+        path.write_text("id,text\n" + "".join(f"{r['id']},{r['text']}\n" for r in records), encoding="utf-8")
+    elif kind == "parquet":
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        path = tmp_path / "feed.parquet"
+        pq.write_table(pa.Table.from_pylist(records), path)
+    else:
+        path = tmp_path / "articles dir"
+        path.mkdir()
+        for r in records:
+            (path / f"{r['id']}.txt").write_text(r["text"], encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("kind", ["jsonl", "one-record-jsonl", "csv", "parquet", "directory"])
+def test_run_on_an_archive_points_to_batch(tmp_path, kind):
+    # `run` is one article (DESIGN.md); archives and directories are `batch`'s.
+    path = _archive(tmp_path, kind)
+    result = runner.invoke(app, ["run", str(path), "--config", str(TINY_CONFIG)])
+    _assert_one_line_error(result, str(path), "not one article file", f"`newsbridge batch {shlex.quote(str(path))} --out DIR`")
+    assert "unsupported" not in result.stderr
+
+
+FAST = ["--set", "pipeline.stages=[clean,segment]"]
+
+
+def _out_cases(tmp_path):
+    a_file = tmp_path / "taken"
+    a_file.write_text("not a directory\n", encoding="utf-8")
+    dangling = tmp_path / "dangling"
+    dangling.symlink_to(tmp_path / "gone" / "dir")
+    return {
+        "file": (a_file, f"--out {a_file} is a file, not a directory"),
+        "under-a-file": (a_file / "deeper", f"--out {a_file / 'deeper'}: {a_file} is a file, so no directory can be made there"),
+        "dangling-link": (dangling, f"--out {dangling}: {dangling} is a broken symbolic link"),
+    }
+
+
+@pytest.mark.parametrize("command", ["run", "batch"])
+@pytest.mark.parametrize("case", ["file", "under-a-file", "dangling-link"])
+def test_out_that_cannot_be_a_directory(tmp_path, command, case):
+    out, message = _out_cases(tmp_path)[case]
+    result = runner.invoke(app, [command, str(SAMPLE_ARTICLE), "--out", str(out), *FAST])
+    _assert_one_line_error(result, message)
+    assert result.exit_code == 2
+    assert (tmp_path / "taken").read_text(encoding="utf-8") == "not a directory\n"
+
+
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs /proc")
+@pytest.mark.parametrize("command", ["run", "batch"])
+def test_out_on_a_file_system_that_refuses_directories(command):
+    # Permission checks pass (as root too); only creating the directory tells.
+    result = runner.invoke(app, [command, str(SAMPLE_ARTICLE), "--out", "/proc/newsbridge-out", *FAST])
+    _assert_one_line_error(result, "--out /proc/newsbridge-out: cannot create")
+    assert result.exit_code == 2
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root may write anywhere")
+def test_out_in_a_read_only_directory(tmp_path):
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o500)
+    result = runner.invoke(app, ["run", str(SAMPLE_ARTICLE), "--out", str(locked / "out"), *FAST])
+    _assert_one_line_error(result, f"{locked} is not writable")
