@@ -53,8 +53,12 @@ _SCORE_CHARS = 200_000
 _WORD = re.compile(r"[^\W\d_]+(?:['’ʼ][^\W\d_]+)*")
 
 
-def decode_bytes(data: bytes, path: str | Path, legacy: list[str] | tuple[str, ...] = ("cp1251", "koi8_u", "koi8_r")) -> tuple[str, str]:
-    """Bytes -> (text, encoding name), or InputError naming `path` and the problem."""
+def decode_bytes(data: bytes, path: str | Path, legacy: list[str] | tuple[str, ...] = ("cp1251", "koi8_u", "koi8_r"),
+                 *, stray_nul_ok: bool = False) -> tuple[str, str]:
+    """Bytes -> (text, encoding name), or InputError naming `path` and the problem.
+
+    A NUL byte makes a text file binary; with `stray_nul_ok` (record files, whose fields
+    clean strips of control characters) only a high share of control bytes does."""
     if not data.strip() or not data.strip(b"\xef\xbb\xbf\xff\xfe\x00 \t\r\n"):
         raise InputError(path, "file is empty", kind="empty")
     for bom, encoding in _BOMS:
@@ -63,11 +67,11 @@ def decode_bytes(data: bytes, path: str | Path, legacy: list[str] | tuple[str, .
                 text = data.decode(encoding)
             except UnicodeDecodeError as exc:
                 raise InputError(path, f"starts with a {encoding} byte-order mark but is not valid {encoding} ({exc.reason} at byte {exc.start})", kind="encoding") from None
-            return _checked_text(text, path), encoding
+            return _checked_text(text, path, stray_nul_ok=stray_nul_ok), encoding
     utf16 = _utf16_without_bom(data)
     if utf16 is not None:
         return utf16
-    if looks_binary(data):
+    if looks_binary(data, stray_nul_ok=stray_nul_ok):
         raise InputError(path, "looks like a binary file, not text (NUL or control bytes)", kind="binary")
     try:
         return data.decode("utf-8"), "utf-8"
@@ -85,18 +89,18 @@ def decode_bytes(data: bytes, path: str | Path, legacy: list[str] | tuple[str, .
     return best
 
 
-def looks_binary(data: bytes) -> bool:
+def looks_binary(data: bytes, *, stray_nul_ok: bool = False) -> bool:
     sample = data[:8192]
-    if b"\x00" in sample:
+    if b"\x00" in sample and not stray_nul_ok:
         return True
     control = sum(1 for b in sample if b < 32 and b not in (9, 10, 12, 13, 27))
     return control > len(sample) * 0.05
 
 
-def _checked_text(text: str, path: str | Path) -> str:
+def _checked_text(text: str, path: str | Path, *, stray_nul_ok: bool = False) -> str:
     if not text.strip("\ufeff \t\r\n"):
         raise InputError(path, "file is empty", kind="empty")
-    if "\x00" in text:
+    if "\x00" in text and not stray_nul_ok:
         raise InputError(path, "decodes with NUL characters: a binary file, not text", kind="binary")
     return text
 

@@ -298,7 +298,7 @@ def _csv_encoding(path: Path) -> str:
         more = fh.read(1)
     if more and b"\n" in sample:
         sample = sample[: sample.rindex(b"\n") + 1]  # never cut a character in half
-    _, encoding = decode_bytes(sample, path)
+    _, encoding = decode_bytes(sample, path, stray_nul_ok=True)
     return "utf-8-sig" if encoding in ("utf-8", "utf_8") else encoding
 
 
@@ -315,8 +315,8 @@ def _slug(path: Path) -> str:
 
 
 def _looks_binary(text: str) -> bool:
+    """A field that is mostly control characters (bytes stuffed into a string). A stray
+    NUL in real text is an exporter's glitch, not binary data: clean strips and counts it."""
     sample = text[:8192]
-    if "\x00" in sample:
-        return True
     control = sum(1 for c in sample if ord(c) < 32 and c not in "\t\n\x0c\r\x1b")
     return control > len(sample) * 0.05

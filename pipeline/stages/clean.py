@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
+from typing import Any
 
 from ..config import CleanConfig
 from ..data import Article, Block, Section
 from ..errors import InputError
+from ..textutil import strip_control_chars
 from .base import ArticleStage
 
 _FINAL_STOP = re.compile(r"[.;,:…]$")
@@ -108,6 +111,15 @@ def normalize_text(text: str) -> str:
 _META_KINDS = ("caption", "credit", "byline", "date")
 
 
+def _strip_value(value: Any, strip) -> Any:
+    """Metadata the reader found (strings, lists of them): stripped like the text."""
+    if isinstance(value, str):
+        return strip(value)
+    if isinstance(value, list):
+        return [_strip_value(v, strip) for v in value]
+    return value
+
+
 class CleanStage(ArticleStage):
     name = "clean"
 
@@ -116,12 +128,23 @@ class CleanStage(ArticleStage):
         self.rules = CleanRules(self.config.clean)
 
     def process(self, article: Article) -> None:
-        if article.blocks:
-            candidates = [Block(kind=b.kind, text=normalize_text(b.text)) for b in article.blocks]
-        else:
-            candidates = [Block(kind="paragraph", text=normalize_text(t)) for t in split_blocks(article.raw or "")]
-        candidates = [b for b in candidates if b.text]
         where = article.source.path or article.id
+        # Control and non-text characters go first, counted, so nothing vanishes unseen
+        # and no output (TMX is XML 1.0, JSONL is UTF-8) gets a character it cannot hold.
+        bad_chars: Counter[str] = Counter()
+
+        def strip(text: str) -> str:
+            text, counts = strip_control_chars(text)
+            bad_chars.update(counts)
+            return text
+
+        if article.blocks:
+            candidates = [Block(kind=b.kind, text=normalize_text(strip(b.text))) for b in article.blocks]
+        else:
+            candidates = [Block(kind="paragraph", text=normalize_text(t)) for t in split_blocks(strip(article.raw or ""))]
+        candidates = [b for b in candidates if b.text]
+        for key, value in list(article.metadata.items()):
+            article.metadata[key] = _strip_value(value, strip)
 
         removed: list[str] = list(article.metadata.get("removed", []))
         meta: dict[str, list[str]] = {kind: [] for kind in _META_KINDS}
@@ -178,6 +201,11 @@ class CleanStage(ArticleStage):
             if len(values) > 1 or article.metadata[key] != values[0]:
                 article.metadata[f"{key}s"] = values
         article.metadata["removed"] = removed
+        if bad_chars:
+            article.metadata["removed_chars"] = dict(sorted(bad_chars.items(), key=lambda kv: int(kv[0][2:], 16)))
+            listed = ", ".join(f"{code} ×{n}" for code, n in article.metadata["removed_chars"].items())
+            article.warn(f"{where}: removed {sum(bad_chars.values())} control or non-text characters ({listed})")
+            self.counts["removed_chars"] += sum(bad_chars.values())
         article.raw = None  # consumed; keeps batches small
         article.blocks = []
         self.counts["removed"] += len(removed)

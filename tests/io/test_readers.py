@@ -60,3 +60,11 @@ def test_markdown_headings(tmp_path):
         ("heading", "Part"),
         ("paragraph", "Text."),
     ]
+
+
+def test_a_text_file_with_nul_bytes_is_still_binary(tmp_path):
+    path = tmp_path / "doc.txt"
+    path.write_bytes(b"Looks like text at first\x00\x00\x01\x02" + bytes(range(256)) * 4)
+    with pytest.raises(InputError) as exc:
+        read_path(path, ReadConfig())
+    assert exc.value.kind == "binary"

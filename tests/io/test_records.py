@@ -111,3 +111,23 @@ def test_empty_record_file_is_one_error(tmp_path):
     path.write_text("\n\n", encoding="utf-8")
     (item,) = _items(path)
     assert item.error.kind == "empty" and "holds no records" in str(item.error)
+
+
+def test_stray_nul_in_a_record_text_is_not_binary(tmp_path):
+    # A NUL or two inside a text field is a glitch of the exporter, not binary data: the
+    # record is read (clean strips and counts the characters); a field that is mostly
+    # control characters is still refused.
+    jsonl = tmp_path / "a.jsonl"
+    junk = "".join(chr(c) for c in range(1, 9)) * 20
+    jsonl.write_text(
+        json.dumps({"id": "nul", "text": "Body with a stray\x00 NUL in it."}) + "\n" + json.dumps({"id": "junk", "text": "x" + junk}) + "\n",
+        encoding="utf-8",
+    )
+    ok, bad = _items(jsonl)
+    assert ok.error is None and ok.article.raw == "Body with a stray\x00 NUL in it."
+    assert bad.error.kind == "binary"
+    csv_path = tmp_path / "a.csv"
+    csv_path.write_text('id,text\n1,"First row with a stray\x00 NUL."\n2,Second row.\n', encoding="utf-8")
+    items = _items(csv_path)
+    assert [i.error for i in items] == [None, None]
+    assert items[0].article.raw == "First row with a stray\x00 NUL." and items[1].article.raw == "Second row."
