@@ -145,6 +145,10 @@ class CleanStage(ArticleStage):
         candidates = [b for b in candidates if b.text]
         for key, value in list(article.metadata.items()):
             article.metadata[key] = _strip_value(value, strip)
+        # Markdown that marks its sections says where they are: a short paragraph there
+        # ("*By Jane Doe* | Share", a list item) is not a heading. Without any heading
+        # mark, sections are found as in plain text.
+        infer_headings = not (article.source.format == "md" and any(b.kind == "heading" for b in article.blocks))
 
         removed: list[str] = list(article.metadata.get("removed", []))
         meta: dict[str, list[str]] = {kind: [] for kind in _META_KINDS}
@@ -184,7 +188,7 @@ class CleanStage(ArticleStage):
                 )
 
         article.title, body = self._title(content)
-        article.sections = self._sections(body)
+        article.sections = self._sections(body, infer_headings=infer_headings)
         seen_tags: set[str] = set()
         article.tags = []
         for tag in tags:
@@ -223,12 +227,13 @@ class CleanStage(ArticleStage):
             return Block(kind="title", text=first.text), blocks[1:]
         return None, blocks
 
-    def _sections(self, blocks: list[Block]) -> list[Section]:
+    def _sections(self, blocks: list[Block], *, infer_headings: bool = True) -> list[Section]:
         sections: list[Section] = [Section(heading=None)]
         for i, block in enumerate(blocks):
             nxt = blocks[i + 1] if i + 1 < len(blocks) else None
             is_heading = block.kind in ("heading", "title") or (
-                block.kind == "paragraph"
+                infer_headings
+                and block.kind == "paragraph"
                 and self.rules.is_heading_like(block.text)
                 and nxt is not None
                 and nxt.kind == "paragraph"
