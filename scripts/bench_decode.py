@@ -1,6 +1,7 @@
 """Legacy code-page detection: WMT22 dev uk/ru documents and sentences encoded as cp1251,
 koi8-u and koi8-r, decoded by newsbridge (pipeline.io.decode) and by charset-normalizer
-restricted to the same three code pages; share decoded back to the exact text.
+restricted to the same three code pages; share decoded back to the exact text (and, for
+newsbridge, also reported under the code page it was written in).
 
     python scripts/bench_decode.py
 """
@@ -22,7 +23,7 @@ for f in ["uk-en","en-uk","ru-en"]:
 res={}
 for granularity in ("doc","sent"):
   for enc in ["cp1251","koi8_u","koi8_r"]:
-    ours=cn=n=skip=0
+    ours=named=cn=n=skip=0
     items=docs if granularity=="doc" else [(l,s) for l,d in docs for s in d.split(" \n")][:3000]
     for lang,text in items:
         try: data=text.encode(enc)
@@ -32,7 +33,8 @@ for granularity in ("doc","sent"):
         try:
             t,e=decode_bytes(data,"x")
             ours+= t==text
+            named+= t==text and e==enc  # koi8-u/koi8-r decode Russian alike: the name must be right too
         except Exception as ex: pass
         b=from_bytes(data,cp_isolation=["cp1251","koi8_u","koi8_r"]).best()
         cn+= b is not None and str(b)==text
-    print(granularity,enc,"n",n,"skip",skip,"ours",ours/n,"charset_normalizer",cn/n)
+    print(granularity,enc,"n",n,"skip",skip,"ours",ours/n,"ours_named",named/n,"charset_normalizer",cn/n)

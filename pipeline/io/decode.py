@@ -8,7 +8,8 @@ general detectors restricted to these three sometimes pick the wrong koi8 varian
 cp1251 for koi8 text (measured in README). The code pages differ exactly in where they
 put lower- and upper-case letters and the Ukrainian letters, so the right one is the one
 that gives words with a normal case pattern, frequent letters and no box-drawing
-characters inside words.
+characters inside words. koi8-u and koi8-r decode Russian text alike (they differ only
+where koi8-u has і ї є ґ); the reported name then follows the language of the text.
 """
 
 from __future__ import annotations
@@ -162,9 +163,47 @@ def best_legacy_decoding(data: bytes, encodings: list[str] | tuple[str, ...]) ->
             scored.append((score, -len(scored), text, encoding))
     if not scored:
         return None
-    # Ties (koi8-u and koi8-r agree on text without Ukrainian letters): first listed wins.
     score, _, text, encoding = max(scored)
+    # koi8-u and koi8-r differ only in the Ukrainian letters (і ї є ґ, where koi8-r has
+    # box drawing), so text without them decodes the same in both and scores a tie. Then
+    # the letters Russian has and Ukrainian lacks (ы э ъ ё) say it is koi8-r; with
+    # neither, the first listed wins.
+    same = [enc for _, _, t, enc in scored if t == text]
+    if len(same) > 1:
+        lang = _russian_or_ukrainian(text[:_SCORE_CHARS])
+        want = {"ru": "koi8-r", "uk": "koi8-u"}.get(lang or "")
+        encoding = next((enc for enc in same if _codec_name(enc) == want), encoding)
     return text, encoding
+
+
+_RUSSIAN_ONLY = re.compile("[ыэъёЫЭЪЁ]")
+_UKRAINIAN_ONLY = re.compile("[іїєґІЇЄҐ]")
+# Frequent words only one of the two languages has (without the letters above, which
+# settle it alone): for short texts that have none of those letters.
+_RU_WORDS = frozenset("что как это его она они был была было были или но только который которые которая если тоже себя меня тебя когда очень".split())
+_UK_WORDS = frozenset("що як це але або його вона вони був була було були вже який яка яке якщо теж мене дуже".split())
+
+
+def _russian_or_ukrainian(text: str) -> str | None:
+    """'ru', 'uk' or None, from letters and then function words one language lacks."""
+    ru, uk = bool(_RUSSIAN_ONLY.search(text)), bool(_UKRAINIAN_ONLY.search(text))
+    if ru != uk:
+        return "ru" if ru else "uk"
+    words = [w.lower() for w in _WORD.findall(text)]
+    ru_hits = sum(w in _RU_WORDS for w in words)
+    uk_hits = sum(w in _UK_WORDS for w in words)
+    if ru_hits != uk_hits:
+        return "ru" if ru_hits > uk_hits else "uk"
+    return None
+
+
+def _codec_name(encoding: str) -> str:
+    import codecs
+
+    try:
+        return codecs.lookup(encoding).name
+    except LookupError:
+        return encoding
 
 
 def plausibility(text: str) -> tuple[float, bool]:
