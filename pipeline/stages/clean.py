@@ -64,7 +64,7 @@ class CleanRules:
     def is_tag(self, text: str) -> bool:
         """A short line written in capitals only: a rubric/category tag ("НОВИНИ", "WORLD")."""
         words = text.split()
-        if not words or len(words) > self.config.tag_max_words:
+        if not words or len(words) > self.config.tag_max_words or len(text) > self.config.tag_max_chars:
             return False
         letters = [c for c in text if c.isalpha()]
         return len(letters) >= 2 and all(c.isupper() for c in letters)
@@ -187,8 +187,19 @@ class CleanStage(ArticleStage):
                     "kept whole and split into sentence-sized pieces"
                 )
 
+        if not any(c.isalpha() for block in content for c in block.text):
+            raise InputError(where, "has no words to translate (only digits, punctuation or symbols)", kind="empty")
         article.title, body = self._title(content)
         article.sections = self._sections(body, infer_headings=infer_headings)
+        if not any(section.paragraphs for section in article.sections):
+            # A page (or front matter) that gives a title or headings and nothing under them.
+            shown = "; ".join(b.text for b in content[:3])
+            raise InputError(
+                where,
+                f"has no article text, only a title or headings ({shown})"
+                + (f" (removed: {', '.join(removed[:5])})" if removed else ""),
+                kind="boilerplate",
+            )
         seen_tags: set[str] = set()
         article.tags = []
         for tag in tags:

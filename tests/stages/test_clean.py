@@ -135,3 +135,26 @@ def test_clean_text_keeps_tabs_and_newlines_out_of_the_count(clean):
     art = make_article("Title\n\nOne\tparagraph\r\nwith usual whitespace only.\n")
     clean.process(art)
     assert "removed_chars" not in art.metadata and not art.warnings
+
+
+def test_a_title_without_text_is_an_error(clean):
+    art = make_article("")
+    art.source.format = "md"
+    art.blocks = [Block("title", "Only a title"), Block("heading", "And a heading")]
+    with pytest.raises(InputError) as exc:
+        clean.process(art)
+    assert exc.value.kind == "boilerplate" and "only a title or headings" in str(exc.value)
+
+
+@pytest.mark.parametrize("raw", ["...\n\n!!!\n\n---\n", "123 456\n\n789\n", "\u2022 \u2022 \u2022\n"])
+def test_no_words_at_all_is_an_error(clean, raw):
+    with pytest.raises(InputError) as exc:
+        clean.process(make_article(raw))
+    assert exc.value.kind == "empty" and "no words" in str(exc.value)
+
+
+def test_a_huge_capitals_token_is_body_text_not_a_tag(clean):
+    art = make_article("Title\n\n" + "A" * 200_000 + "\n")
+    clean.process(art)
+    assert art.tags == [] and art.title.text == "Title"
+    assert [len(p.text) for p in art.body_blocks()] == [200_000]
