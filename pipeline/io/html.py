@@ -102,7 +102,7 @@ def html_blocks(text: str, path: str | Path, config: ReadConfig) -> tuple[list[B
     page_tags = article_tags(tree)
     tag_keys = {_key(t) for t in page_tags}
     blocks = [
-        b for b in _main_blocks(doc.body, doc.title)
+        b for b in _unglue(_main_blocks(doc.body, doc.title), lines, links)
         if not _only_links(_key(b.text), links) and not _only_tags(b.text, tag_keys)
     ]
     if doc.title and not any(b.kind == "title" for b in blocks):
@@ -229,6 +229,36 @@ def _main_blocks(body, title: str | None) -> list[Block]:
             if text:
                 blocks.append(Block(kind="paragraph", text=text))
     return blocks
+
+
+def _unglue(blocks: list[Block], lines: list[str], links: set[str]) -> list[Block]:
+    """Split a main-text paragraph that the extractor glued together from separate page
+    lines, menu links among them ("Home News We use cookies. Accept" on a page with no
+    article): back into those lines, so menu links and notices are seen for what they are.
+    Only when the paragraph is exactly consecutive visible lines and one is a standalone
+    link; prose with a <br> in it is left whole."""
+    starts: dict[str, list[int]] = {}
+    for i, line in enumerate(lines):
+        starts.setdefault(line.split(" ", 1)[0], []).append(i)
+    out: list[Block] = []
+    for block in blocks:
+        pieces = _as_lines(_norm(block.text), lines, starts) if block.kind == "paragraph" else None
+        if pieces and any(_key(p) in links for p in pieces):
+            out.extend(Block(kind="paragraph", text=p) for p in pieces)
+        else:
+            out.append(block)
+    return out
+
+
+def _as_lines(text: str, lines: list[str], starts: dict[str, list[int]]) -> list[str] | None:
+    for i in starts.get(text.split(" ", 1)[0], []):
+        rest, j = text, i
+        while j < len(lines) and rest.startswith(lines[j]):
+            rest = rest[len(lines[j]) :].lstrip()
+            j += 1
+            if not rest:
+                return lines[i:j] if j - i >= 2 else None
+    return None
 
 
 def _inside(el, tags: tuple[str, ...]) -> bool:

@@ -139,3 +139,30 @@ def test_site_wide_tag_lists_and_wordpress_classes_are_not_article_tags(tmp_path
     article = _clean(path, config)
     assert [t.text for t in article.tags] == ["НОВИНИ"]
     assert _structure(article) == _structure(_clean(HTML, config))
+
+
+def test_menus_and_a_cookie_notice_only_is_a_named_error(tmp_path, config):
+    # The extractor glues the menu links and the notice into one "paragraph"
+    # ("Home News We use cookies. Accept"); it is split back into the page's lines, the
+    # links and the notice are chrome, and the page title alone is no article.
+    path = tmp_path / "nav.html"
+    path.write_text(
+        "<html><head><title>Site</title></head><body><nav><ul><li><a href='/'>Home</a></li><li><a href='/n'>News</a></li></ul></nav>"
+        "<div class='cookie'>We use cookies. <button>Accept</button></div>"
+        "<footer><p>© 2024 Site</p><a href='/privacy'>Privacy</a></footer></body></html>",
+        encoding="utf-8",
+    )
+    article = read_path(path, config.read)[0]
+    assert not any(b.kind == "paragraph" and "Home" in b.text for b in article.blocks)
+    with pytest.raises(InputError) as exc:
+        CleanStage(Context(config)).process(article)
+    assert exc.value.kind == "boilerplate" and "We use cookies" in str(exc.value)
+
+
+def test_a_paragraph_with_line_breaks_stays_whole(tmp_path, config):
+    page = HTML.read_text(encoding="utf-8")
+    old = "<p>Source: reuters</p>"
+    path = tmp_path / "br.html"
+    path.write_text(page.replace(old, "<p>Kyiv residents said the night was quiet.<br>Shops opened as usual in the morning.</p>" + old), encoding="utf-8")
+    article = _clean(path, config)
+    assert article.sections[-1].paragraphs[-1].text == "Kyiv residents said the night was quiet. Shops opened as usual in the morning."
