@@ -41,6 +41,9 @@ def quiet_libraries(verbose: bool = False) -> None:
     warnings.filterwarnings("ignore", category=UserWarning)
     warnings.filterwarnings("ignore", category=FutureWarning)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    # trafilatura logs ERROR for an empty or frameset page; newsbridge reports that page
+    # itself, with its path, as a boilerplate input error.
+    logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
 
 
 def load_cli_config(config: Path | None, overrides: list[str] | None) -> Config:
