@@ -6,7 +6,8 @@ markup go (link text stays), images give caption blocks from their alt text and 
 list items, block quotes, table rows and code blocks are paragraphs, raw HTML tags never
 reach the text (the visible text of an HTML block is kept, script/style contents are not).
 
-YAML front matter (a `---` ... `---` block at the start of the file) gives the title and the
+YAML front matter (a `---` ... `---` block at the start of the file; TOML between `+++`
+lines, as Hugo writes it) gives the title and the
 metadata the HTML reader gives too: date, author, categories, description, url and tags,
 plus the declared language; other keys are kept in `front_matter`, so nothing vanishes.
 
@@ -25,6 +26,8 @@ from typing import Any
 from ..data import Block
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)^(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL | re.MULTILINE)
+# Hugo's TOML front matter.
+_TOML_FRONT_MATTER = re.compile(r"\A\+\+\+[ \t]*\n(.*?)^\+\+\+[ \t]*(?:\n|\Z)", re.DOTALL | re.MULTILINE)
 # A line of short items joined by a bar: each item is a separate block. Longer items are
 # prose that happens to contain a bar.
 _BAR = re.compile(r"\s+[|·•]\s+")
@@ -47,10 +50,22 @@ _FM_DESCRIPTION = ("description", "summary", "subtitle", "excerpt")
 def split_front_matter(text: str) -> tuple[dict[str, Any] | None, str, str | None]:
     """(front matter, the Markdown after it, why a front-matter block was not read).
 
+    `+++` TOML front matter is Hugo's only use of that line, so it is always read as such.
+
     A leading `---` block counts only when its YAML is a mapping: a document that starts
     with a thematic break and a paragraph is Markdown, not front matter."""
     import yaml
 
+    toml = _TOML_FRONT_MATTER.match(text)
+    if toml:
+        try:
+            import tomllib
+        except ImportError:  # Python 3.10
+            return None, text[toml.end() :], "TOML front matter needs Python 3.11 or later (tomllib); ignored"
+        try:
+            return tomllib.loads(toml.group(1)), text[toml.end() :], None
+        except tomllib.TOMLDecodeError as exc:
+            return None, text[toml.end() :], f"front matter is not valid TOML ({exc}); ignored"
     match = _FRONT_MATTER.match(text)
     if not match:
         return None, text, None

@@ -180,3 +180,12 @@ def test_markdown_leading_rule_is_not_front_matter_and_bad_yaml_is_reported(tmp_
     art = _md(tmp_path, "---\ntitle: [unclosed\n---\n# T\n\nBody.\n", "bad.md")
     assert [(b.kind, b.text) for b in art.blocks] == [("title", "T"), ("paragraph", "Body.")]
     assert len(art.warnings) == 1 and "front matter is not valid YAML" in art.warnings[0] and "bad.md" in art.warnings[0]
+
+
+def test_markdown_toml_front_matter(tmp_path):
+    art = _md(tmp_path, '+++\ntitle = "Hugo title"\ndate = 2024-08-05\ntags = ["Mali", "Africa"]\nlang = "uk"\n+++\n\nBody.\n')
+    assert [(b.kind, b.text) for b in art.blocks] == [("title", "Hugo title"), ("paragraph", "Body."), ("tag", "Mali"), ("tag", "Africa")]
+    assert art.metadata == {"date": "2024-08-05"} and art.source.declared_lang == "uk"
+    art = _md(tmp_path, "+++\ntitle = \n+++\n\nBody.\n", "bad.md")
+    assert [(b.kind, b.text) for b in art.blocks] == [("paragraph", "Body.")]
+    assert "front matter is not valid TOML" in art.warnings[0]
