@@ -45,7 +45,7 @@ _MIN_SUBSTRING_MATCH = 40
 # cloud/widget/sidebar/menu are not the article's.
 _TAG_LIST_PARTS = {"tags", "taglist", "taglinks", "keywords"}
 _TAG_LIST_TOKENS = {"tag-list", "tag_list", "tag-links", "tag_links", "tag-box"}
-_NOT_ARTICLE_TAGS = re.compile(r"cloud|widget|sidebar|menu|nav", re.IGNORECASE)
+_NOT_ARTICLE_TAG_PARTS = {"cloud", "tagcloud", "widget", "sidebar", "menu", "nav", "navbar", "navigation"}
 _NOT_ARTICLE_TAGS_ELEMENTS = {"nav", "aside"}
 # A short label ending in a colon ("Tags:", "Теги:"): with only links after it, label and
 # links are one line ("Tags: Mali, Africa") that clean can read as a tag line.
@@ -137,7 +137,7 @@ def article_tags(tree) -> list[str]:
         names = f"{el.get('class') or ''} {el.get('id') or ''}"
         if el.tag == "a" and "tag" in (el.get("rel") or "").lower().split():
             found = [_norm(el.text_content())]
-        elif _names_tag_list(names) and not _NOT_ARTICLE_TAGS.search(names):
+        elif _names_tag_list(names) and not _names_site_wide(names):
             found = [_norm(a.text_content()) for a in el.iter("a")]
         else:
             continue
@@ -152,11 +152,22 @@ def _names_tag_list(names: str) -> bool:
     return False
 
 
+def _names_site_wide(names: str) -> bool:
+    """A class/id naming a cloud, widget, sidebar or menu. State flags on the page
+    ("has-sidebar", "menu-open" on <body>) are not: they sit above the article too."""
+    for token in names.lower().split():
+        if token.startswith(("has-", "no-", "with-")) or token.endswith(("-open", "-closed")):
+            continue
+        if _NOT_ARTICLE_TAG_PARTS & set(re.split(r"[-_]", token)):
+            return True
+    return False
+
+
 def _not_article_tags(el) -> bool:
     node = el
-    while node is not None:
+    while node is not None and node.tag not in ("body", "html"):
         if isinstance(node.tag, str):
-            if node.tag in _NOT_ARTICLE_TAGS_ELEMENTS or _NOT_ARTICLE_TAGS.search(f"{node.get('class') or ''} {node.get('id') or ''}"):
+            if node.tag in _NOT_ARTICLE_TAGS_ELEMENTS or _names_site_wide(f"{node.get('class') or ''} {node.get('id') or ''}"):
                 return True
         node = node.getparent()
     return False

@@ -166,3 +166,12 @@ def test_a_paragraph_with_line_breaks_stays_whole(tmp_path, config):
     path.write_text(page.replace(old, "<p>Kyiv residents said the night was quiet.<br>Shops opened as usual in the morning.</p>" + old), encoding="utf-8")
     article = _clean(path, config)
     assert article.sections[-1].paragraphs[-1].text == "Kyiv residents said the night was quiet. Shops opened as usual in the morning."
+
+
+def test_page_state_classes_do_not_hide_the_tag_list(tmp_path, config):
+    # "has-sidebar"/"menu-open" on <body> describe the page, not a sidebar holding the tags.
+    page = HTML.read_text(encoding="utf-8").replace('<body class="post-template-default single single-post">', '<body class="single has-sidebar menu-open">')
+    anchor = "</footer>\n    </article>"
+    path = tmp_path / "state.html"
+    path.write_text(page.replace(anchor, _TAG_LISTS["class-list"] + anchor), encoding="utf-8")
+    assert sorted(t.text for t in _clean(path, config).tags) == ["Africa", "Mali", "НОВИНИ"]
