@@ -138,8 +138,10 @@ class CleanConfig(Section):
         default_factory=lambda: [r"(tags|topics|теги|теґи|мітки|теми|метки|темы|ключові слова|ключевые слова)\s*:\s*"]
     )
     meta_max_chars: int = Field(200, ge=10)
-    # A tag is a short line written all in capitals (e.g. "НОВИНИ", "WORLD").
+    # A tag is a short line written all in capitals (e.g. "НОВИНИ", "WORLD"); a longer
+    # capitals-only run (a shouted paragraph, a 200k-character token) is body text.
     tag_max_words: int = Field(3, ge=1)
+    tag_max_chars: int = Field(60, ge=1)
     # A heading is a short line without final full stop followed by a paragraph.
     heading_max_words: int = Field(16, ge=1)
     heading_max_chars: int = Field(140, ge=1)

@@ -57,9 +57,10 @@ def quiet_libraries(verbose: bool = False) -> None:
     warnings.filterwarnings("ignore", category=UserWarning)
     warnings.filterwarnings("ignore", category=FutureWarning)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    # HTML extraction logs a WARNING ("discarding data: None") for a page without text,
-    # just before our own one-line error says so.
-    for name in ("trafilatura", "htmldate", "courlan"):
+    # HTML extraction logs its own ERROR/WARNING lines ("empty HTML tree", "discarding data:
+    # None") for a page without text, just before newsbridge's one-line error names it.
+    logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
+    for name in ("htmldate", "courlan"):
         logging.getLogger(name).setLevel(logging.ERROR)
 
 

@@ -8,7 +8,8 @@ general detectors restricted to these three sometimes pick the wrong koi8 varian
 cp1251 for koi8 text (measured in README). The code pages differ exactly in where they
 put lower- and upper-case letters and the Ukrainian letters, so the right one is the one
 that gives words with a normal case pattern, frequent letters and no box-drawing
-characters inside words.
+characters inside words. koi8-u and koi8-r decode Russian text alike (they differ only
+where koi8-u has і ї є ґ); the reported name then follows the language of the text.
 """
 
 from __future__ import annotations
@@ -53,8 +54,12 @@ _SCORE_CHARS = 200_000
 _WORD = re.compile(r"[^\W\d_]+(?:['’ʼ][^\W\d_]+)*")
 
 
-def decode_bytes(data: bytes, path: str | Path, legacy: list[str] | tuple[str, ...] = ("cp1251", "koi8_u", "koi8_r")) -> tuple[str, str]:
-    """Bytes -> (text, encoding name), or InputError naming `path` and the problem."""
+def decode_bytes(data: bytes, path: str | Path, legacy: list[str] | tuple[str, ...] = ("cp1251", "koi8_u", "koi8_r"),
+                 *, stray_nul_ok: bool = False) -> tuple[str, str]:
+    """Bytes -> (text, encoding name), or InputError naming `path` and the problem.
+
+    A NUL byte makes a text file binary; with `stray_nul_ok` (record files, whose fields
+    clean strips of control characters) only a high share of control bytes does."""
     if not data.strip() or not data.strip(b"\xef\xbb\xbf\xff\xfe\x00 \t\r\n"):
         raise InputError(path, "file is empty", kind="empty")
     for bom, encoding in _BOMS:
@@ -63,11 +68,11 @@ def decode_bytes(data: bytes, path: str | Path, legacy: list[str] | tuple[str, .
                 text = data.decode(encoding)
             except UnicodeDecodeError as exc:
                 raise InputError(path, f"starts with a {encoding} byte-order mark but is not valid {encoding} ({exc.reason} at byte {exc.start})", kind="encoding") from None
-            return _checked_text(text, path), encoding
+            return _checked_text(text, path, stray_nul_ok=stray_nul_ok), encoding
     utf16 = _utf16_without_bom(data)
     if utf16 is not None:
         return utf16
-    if looks_binary(data):
+    if looks_binary(data, stray_nul_ok=stray_nul_ok):
         raise InputError(path, "looks like a binary file, not text (NUL or control bytes)", kind="binary")
     try:
         return data.decode("utf-8"), "utf-8"
@@ -85,18 +90,18 @@ def decode_bytes(data: bytes, path: str | Path, legacy: list[str] | tuple[str, .
     return best
 
 
-def looks_binary(data: bytes) -> bool:
+def looks_binary(data: bytes, *, stray_nul_ok: bool = False) -> bool:
     sample = data[:8192]
-    if b"\x00" in sample:
+    if b"\x00" in sample and not stray_nul_ok:
         return True
     control = sum(1 for b in sample if b < 32 and b not in (9, 10, 12, 13, 27))
     return control > len(sample) * 0.05
 
 
-def _checked_text(text: str, path: str | Path) -> str:
+def _checked_text(text: str, path: str | Path, *, stray_nul_ok: bool = False) -> str:
     if not text.strip("\ufeff \t\r\n"):
         raise InputError(path, "file is empty", kind="empty")
-    if "\x00" in text:
+    if "\x00" in text and not stray_nul_ok:
         raise InputError(path, "decodes with NUL characters: a binary file, not text", kind="binary")
     return text
 
@@ -158,9 +163,47 @@ def best_legacy_decoding(data: bytes, encodings: list[str] | tuple[str, ...]) ->
             scored.append((score, -len(scored), text, encoding))
     if not scored:
         return None
-    # Ties (koi8-u and koi8-r agree on text without Ukrainian letters): first listed wins.
     score, _, text, encoding = max(scored)
+    # koi8-u and koi8-r differ only in the Ukrainian letters (і ї є ґ, where koi8-r has
+    # box drawing), so text without them decodes the same in both and scores a tie. Then
+    # the letters Russian has and Ukrainian lacks (ы э ъ ё) say it is koi8-r; with
+    # neither, the first listed wins.
+    same = [enc for _, _, t, enc in scored if t == text]
+    if len(same) > 1:
+        lang = _russian_or_ukrainian(text[:_SCORE_CHARS])
+        want = {"ru": "koi8-r", "uk": "koi8-u"}.get(lang or "")
+        encoding = next((enc for enc in same if _codec_name(enc) == want), encoding)
     return text, encoding
+
+
+_RUSSIAN_ONLY = re.compile("[ыэъёЫЭЪЁ]")
+_UKRAINIAN_ONLY = re.compile("[іїєґІЇЄҐ]")
+# Frequent words only one of the two languages has (without the letters above, which
+# settle it alone): for short texts that have none of those letters.
+_RU_WORDS = frozenset("что как это его она они был была было были или но только который которые которая если тоже себя меня тебя когда очень".split())
+_UK_WORDS = frozenset("що як це але або його вона вони був була було були вже який яка яке якщо теж мене дуже".split())
+
+
+def _russian_or_ukrainian(text: str) -> str | None:
+    """'ru', 'uk' or None, from letters and then function words one language lacks."""
+    ru, uk = bool(_RUSSIAN_ONLY.search(text)), bool(_UKRAINIAN_ONLY.search(text))
+    if ru != uk:
+        return "ru" if ru else "uk"
+    words = [w.lower() for w in _WORD.findall(text)]
+    ru_hits = sum(w in _RU_WORDS for w in words)
+    uk_hits = sum(w in _UK_WORDS for w in words)
+    if ru_hits != uk_hits:
+        return "ru" if ru_hits > uk_hits else "uk"
+    return None
+
+
+def _codec_name(encoding: str) -> str:
+    import codecs
+
+    try:
+        return codecs.lookup(encoding).name
+    except LookupError:
+        return encoding
 
 
 def plausibility(text: str) -> tuple[float, bool]:

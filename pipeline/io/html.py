@@ -38,6 +38,19 @@ _INLINE_ITEMS = {"a", "button", "label", "span", "time"}
 # Shorter dropped lines must match a kept block exactly to count as kept ("News" in a menu
 # is not kept just because the body says "news").
 _MIN_SUBSTRING_MATCH = 40
+# The article's tag list: a class/id token naming a list of tags (tags, tags-links,
+# post-tags, tag-list, keywords...) or links with rel="tag". A singular "tag-..." token
+# is not one: WordPress marks the whole <article> "tag-mali tag-africa". Tag clouds and
+# widgets list the whole site's tags, so containers inside nav/aside or named
+# cloud/widget/sidebar/menu are not the article's.
+_TAG_LIST_PARTS = {"tags", "taglist", "taglinks", "keywords"}
+_TAG_LIST_TOKENS = {"tag-list", "tag_list", "tag-links", "tag_links", "tag-box"}
+_NOT_ARTICLE_TAG_PARTS = {"cloud", "tagcloud", "widget", "sidebar", "menu", "nav", "navbar", "navigation"}
+_NOT_ARTICLE_TAGS_ELEMENTS = {"nav", "aside"}
+# A short label ending in a colon ("Tags:", "Теги:"): with only links after it, label and
+# links are one line ("Tags: Mali, Africa") that clean can read as a tag line.
+_LABEL = re.compile(r"^\s*\S+(?:\s+\S+){0,2}\s*:\s*$")
+_LIST_SEPARATORS = re.compile(r"^[\s,;|·•/]*$")
 
 
 def decode_html(data: bytes, path: str | Path, legacy: list[str]) -> tuple[str, str]:
@@ -86,14 +99,19 @@ def html_blocks(text: str, path: str | Path, config: ReadConfig) -> tuple[list[B
         meta["categories"] = list(doc.categories)
 
     links = {_key(a.text_content()) for a in tree.iter("a") if not _in_running_text(a)} - {""}
-    blocks = [b for b in _main_blocks(doc.body, doc.title) if not _only_links(_key(b.text), links)]
+    page_tags = article_tags(tree)
+    tag_keys = {_key(t) for t in page_tags}
+    blocks = [
+        b for b in _unglue(_main_blocks(doc.body, doc.title), lines, links)
+        if not _only_links(_key(b.text), links) and not _only_tags(b.text, tag_keys)
+    ]
     if doc.title and not any(b.kind == "title" for b in blocks):
         blocks.insert(0, Block(kind="title", text=doc.title))
     captions = [_norm(el.text_content()) for el in tree.iter("figcaption")]
     blocks.extend(Block(kind="caption", text=c) for c in captions if c)
     if not any(b.kind in ("paragraph", "heading") for b in blocks):
         _no_main_text(path, lines)
-    for tag in _split_tags(doc.tags or []):
+    for tag in _split_tags([*page_tags, *(doc.tags or [])]):
         blocks.append(Block(kind="tag", text=tag, is_tag=True))
 
     # Everything the page showed that is now in no block: listed, never silently lost.
@@ -101,10 +119,95 @@ def html_blocks(text: str, path: str | Path, config: ReadConfig) -> tuple[list[B
     kept_text = _key(" ".join(b.text for b in blocks))
     for line in lines:
         k = _key(line)
+        if _only_tags(line, tag_keys):
+            continue  # the tag list itself: its tags are tag blocks
         if k and k not in kept and not (len(k) >= _MIN_SUBSTRING_MATCH and k in kept_text):
             blocks.append(Block(kind="dropped", text=line))
             kept.add(k)
     return blocks, meta
+
+
+def article_tags(tree) -> list[str]:
+    """The page's own tag list, one entry per tag: link texts in a tag container (see
+    _TAG_LIST_PARTS) or of rel="tag" links, outside tag clouds, menus and sidebars."""
+    tags: list[str] = []
+    for el in tree.iter():
+        if not isinstance(el.tag, str) or _not_article_tags(el):
+            continue
+        names = f"{el.get('class') or ''} {el.get('id') or ''}"
+        if el.tag == "a" and "tag" in (el.get("rel") or "").lower().split():
+            found = [_norm(el.text_content())]
+        elif _names_tag_list(names) and not _names_site_wide(names):
+            found = [_norm(a.text_content()) for a in el.iter("a")]
+        else:
+            continue
+        tags.extend(t for t in found if t and t not in tags)
+    return tags
+
+
+def _names_tag_list(names: str) -> bool:
+    for token in names.lower().split():
+        if token in _TAG_LIST_TOKENS or _TAG_LIST_PARTS & set(re.split(r"[-_]", token)):
+            return True
+    return False
+
+
+def _names_site_wide(names: str) -> bool:
+    """A class/id naming a cloud, widget, sidebar or menu. State flags on the page
+    ("has-sidebar", "menu-open" on <body>) are not: they sit above the article too."""
+    for token in names.lower().split():
+        if token.startswith(("has-", "no-", "with-")) or token.endswith(("-open", "-closed")):
+            continue
+        if _NOT_ARTICLE_TAG_PARTS & set(re.split(r"[-_]", token)):
+            return True
+    return False
+
+
+def _not_article_tags(el) -> bool:
+    node = el
+    while node is not None and node.tag not in ("body", "html"):
+        if isinstance(node.tag, str):
+            if node.tag in _NOT_ARTICLE_TAGS_ELEMENTS or _names_site_wide(f"{node.get('class') or ''} {node.get('id') or ''}"):
+                return True
+        node = node.getparent()
+    return False
+
+
+def _only_tags(text: str, tag_keys: set[str]) -> bool:
+    """A block that is the tag list itself ("Mali, Africa", "Tags: Mali | Africa")."""
+    if not tag_keys:
+        return False
+    rest = re.sub(r"^[^:]{1,30}:\s*", "", text)
+    parts = [_key(p) for p in re.split(r"\s*[,;|·•]\s*", rest) if p.strip()]
+    return bool(parts) and all(p in tag_keys for p in parts)
+
+
+def _labelled_links(el) -> str | None:
+    """'Tags: Mali, Africa' for an element holding only a short label ending in ':' and
+    links with separators between them, else None. Checks the label first, which is cheap:
+    this runs for every element of the page."""
+    children = [c for c in el if isinstance(c.tag, str)]
+    label = el.text or ""
+    # The label is the element's own leading text, or that and a first childless element
+    # (<strong>Tags:</strong>, <span>Теги:</span>).
+    if not label.strip() and children and children[0].tag != "a" and len(children[0]) == 0:
+        label = children[0].text or ""
+    label = _norm(label)
+    if not _LABEL.match(label):
+        return None
+    items = [t for t in (_norm(a.text_content()) for a in el.iter("a")) if t]
+    full = _norm(el.text_content())
+    if not items or not full.startswith(label):
+        return None
+    rest = full[len(label) :]
+    for item in items:
+        at = rest.find(item)
+        if at < 0 or not _LIST_SEPARATORS.match(rest[:at]):
+            return None
+        rest = rest[at + len(item) :]
+    if not _LIST_SEPARATORS.match(rest):
+        return None
+    return f"{label.rstrip(': ')}: " + ", ".join(items)
 
 
 def _no_main_text(path, lines: list[str]) -> None:
@@ -139,6 +242,36 @@ def _main_blocks(body, title: str | None) -> list[Block]:
     return blocks
 
 
+def _unglue(blocks: list[Block], lines: list[str], links: set[str]) -> list[Block]:
+    """Split a main-text paragraph that the extractor glued together from separate page
+    lines, menu links among them ("Home News We use cookies. Accept" on a page with no
+    article): back into those lines, so menu links and notices are seen for what they are.
+    Only when the paragraph is exactly consecutive visible lines and one is a standalone
+    link; prose with a <br> in it is left whole."""
+    starts: dict[str, list[int]] = {}
+    for i, line in enumerate(lines):
+        starts.setdefault(line.split(" ", 1)[0], []).append(i)
+    out: list[Block] = []
+    for block in blocks:
+        pieces = _as_lines(_norm(block.text), lines, starts) if block.kind == "paragraph" else None
+        if pieces and any(_key(p) in links for p in pieces):
+            out.extend(Block(kind="paragraph", text=p) for p in pieces)
+        else:
+            out.append(block)
+    return out
+
+
+def _as_lines(text: str, lines: list[str], starts: dict[str, list[int]]) -> list[str] | None:
+    for i in starts.get(text.split(" ", 1)[0], []):
+        rest, j = text, i
+        while j < len(lines) and rest.startswith(lines[j]):
+            rest = rest[len(lines[j]) :].lstrip()
+            j += 1
+            if not rest:
+                return lines[i:j] if j - i >= 2 else None
+    return None
+
+
 def _inside(el, tags: tuple[str, ...]) -> bool:
     parent = el.getparent()
     while parent is not None:
@@ -171,6 +304,12 @@ def visible_lines(tree) -> list[str]:
             breaks = tag in _LINE_BREAKERS
         if breaks:
             flush()
+            joined = _labelled_links(el)
+            if joined is not None:
+                lines.append(joined)
+                if el.tail:
+                    current.append(el.tail)
+                return
         if el.text:
             current.append(el.text)
         for child in el:

@@ -13,10 +13,11 @@ import shlex
 from pathlib import Path
 
 from ..config import ReadConfig
-from ..data import Article, Block, Source
+from ..data import Article, Source
 from ..errors import InputError
 from .decode import decode_bytes
 from .html import decode_html, html_blocks
+from .markdown import markdown_blocks
 from .records import RECORD_SUFFIXES
 
 TEXT_SUFFIXES = {".txt": "txt", ".text": "txt", ".md": "md", ".markdown": "md"}
@@ -62,53 +63,23 @@ def read_text_file(path: Path, config: ReadConfig) -> list[Article]:
         source=Source(path=str(path), format=fmt, encoding=encoding),
         raw=text,
     )
+    page_meta: dict = {}
     if fmt == "md":
-        article.blocks = markdown_blocks(text)
+        article.blocks, page_meta, warnings = markdown_blocks(text, path)
+        for warning in warnings:
+            article.warn(warning)
     elif fmt == "html":
         article.blocks, page_meta = html_blocks(text, path, config)
-        article.raw = None  # the blocks are the article; the markup is not needed later
-        url = page_meta.pop("url", None)
-        if url:
-            article.source.url = url
-        article.metadata.update(page_meta)
+    if fmt in ("md", "html"):
+        article.raw = None  # the blocks are the article; the markup is not text to split
+    url = page_meta.pop("url", None)
+    if url:
+        article.source.url = url
+    lang = page_meta.pop("lang", None)
+    if lang:
+        article.source.declared_lang = lang
+    article.metadata.update(page_meta)
     return [article]
-
-
-_MD_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
-
-
-def markdown_blocks(text: str) -> list[Block]:
-    """Markdown -> blocks with kind hints: '#' lines are headings (the first '# ' the title)."""
-    blocks: list[Block] = []
-    para: list[str] = []
-    seen_title = False
-
-    def flush() -> None:
-        if para:
-            blocks.append(Block(kind="paragraph", text=" ".join(s.strip() for s in para)))
-            para.clear()
-
-    for line in text.split("\n"):
-        match = _MD_HEADING.match(line)
-        if match:
-            flush()
-            level, title = len(match.group(1)), match.group(2)
-            kind = "title" if level == 1 and not seen_title else "heading"
-            seen_title = seen_title or kind == "title"
-            blocks.append(Block(kind=kind, text=_strip_inline_md(title)))
-        elif not line.strip():
-            flush()
-        else:
-            para.append(_strip_inline_md(line))
-    flush()
-    return blocks
-
-
-def _strip_inline_md(text: str) -> str:
-    text = re.sub(r"!\[([^\]]*)\]\([^)]*\)", r"\1", text)  # images -> alt text
-    text = re.sub(r"\[([^\]]+)\]\([^)]*\)", r"\1", text)  # links -> link text
-    text = re.sub(r"(\*\*|__|\*|_|`)(.+?)\1", r"\2", text)
-    return text.strip()
 
 
 def read_path(path: str | Path, config: ReadConfig) -> list[Article]:

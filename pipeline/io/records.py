@@ -130,11 +130,14 @@ def record_to_article(rec: Mapping[str, Any], *, path: Path, fmt: str, row: int,
         raise InputError(where, f"'{read.text_field}' looks like binary data, not text (NUL or control characters)", kind="binary")
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     title = _optional_str(rec.get(read.title_field))
-    raw_id = rec.get(read.id_field)
-    if raw_id is not None and str(raw_id).strip():
-        article_id = str(raw_id).strip()
+    # Fields that go into the record as they are (clean never sees them) lose control
+    # characters and lone surrogates here: UTF-8 output cannot hold a lone surrogate.
+    stripped: list[str] = []
+    raw_id = _field_str(rec.get(read.id_field), read.id_field, stripped)
+    if raw_id:
+        article_id = raw_id
     else:
-        digest = hashlib.sha1(f"{title or ''}\x1f{text}".encode("utf-8")).hexdigest()[:12]
+        digest = hashlib.sha1(f"{title or ''}\x1f{text}".encode("utf-8", "surrogatepass")).hexdigest()[:12]
         article_id = f"{_slug(path)}-{digest}"
     article = Article(
         id=article_id,
@@ -142,11 +145,13 @@ def record_to_article(rec: Mapping[str, Any], *, path: Path, fmt: str, row: int,
             path=str(path),
             format=fmt,
             row=row,
-            url=_optional_str(rec.get(read.url_field)),
-            declared_lang=_optional_str(rec.get(read.lang_field)),
+            url=_field_str(rec.get(read.url_field), read.url_field, stripped),
+            declared_lang=_field_str(rec.get(read.lang_field), read.lang_field, stripped),
         ),
         raw=text,
     )
+    if stripped:
+        article.warn(f"{where}: control or non-text characters removed from {', '.join(stripped)}")
     if title:
         # The record says which line is the title; the body is split as clean splits text.
         from ..stages.clean import split_blocks
@@ -212,9 +217,17 @@ def _iter_csv(path: Path, read: ReadConfig, *, csv_delimiter: str = ",", **_: An
     with open(path, encoding=encoding, newline="", errors="strict") as fh:
         reader = csv.DictReader(fh, delimiter=csv_delimiter)
         try:
-            header = reader.fieldnames or []
+            # " text" or a stray BOM in a header cell is still the text column.
+            header = [(name or "").strip().lstrip("\ufeff").strip() for name in (reader.fieldnames or [])]
+            if reader.fieldnames:
+                reader.fieldnames = header
             if read.text_field not in header:
-                raise InputError(path, f"has no '{read.text_field}' column (columns: {', '.join(header[:12]) or 'none'}; set read.text_field)", kind="no_text")
+                hint = "set read.text_field"
+                # One column whose name holds another delimiter: the file uses that one.
+                other = next((d for d in (";", "\t", "|", ",") if d != csv_delimiter and len(header) == 1 and d in header[0]), None)
+                if other is not None:
+                    hint = f"the header looks {'tab' if other == chr(9) else repr(other)}-separated: set batch.csv_delimiter"
+                raise InputError(path, f"has no '{read.text_field}' column (columns: {', '.join(header[:12]) or 'none'}; {hint})", kind="no_text")
             for row in reader:
                 where = f"{path} row {pos + 1} (line {reader.line_num})"
                 yield _item(row, path=path, fmt="csv", pos=pos, where=where, read=read)
@@ -299,8 +312,20 @@ def _csv_encoding(path: Path) -> str:
         more = fh.read(1)
     if more and b"\n" in sample:
         sample = sample[: sample.rindex(b"\n") + 1]  # never cut a character in half
-    _, encoding = decode_bytes(sample, path)
+    _, encoding = decode_bytes(sample, path, stray_nul_ok=True)
     return "utf-8-sig" if encoding in ("utf-8", "utf_8") else encoding
+
+
+def _field_str(value: Any, name: str, stripped: list[str]) -> str | None:
+    from ..textutil import strip_control_chars
+
+    value = _optional_str(value)
+    if value is None:
+        return None
+    clean, removed = strip_control_chars(value)
+    if removed:
+        stripped.append(f"'{name}'")
+    return clean.strip() or None
 
 
 def _optional_str(value: Any) -> str | None:
@@ -316,8 +341,8 @@ def _slug(path: Path) -> str:
 
 
 def _looks_binary(text: str) -> bool:
+    """A field that is mostly control characters (bytes stuffed into a string). A stray
+    NUL in real text is an exporter's glitch, not binary data: clean strips and counts it."""
     sample = text[:8192]
-    if "\x00" in sample:
-        return True
     control = sum(1 for c in sample if ord(c) < 32 and c not in "\t\n\x0c\r\x1b")
     return control > len(sample) * 0.05

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
+from typing import Any
 
 from ..config import CleanConfig
 from ..data import Article, Block, Section
 from ..errors import InputError
+from ..textutil import strip_control_chars
 from .base import ArticleStage
 
 _FINAL_STOP = re.compile(r"[.;,:…]$")
@@ -61,7 +64,7 @@ class CleanRules:
     def is_tag(self, text: str) -> bool:
         """A short line written in capitals only: a rubric/category tag ("НОВИНИ", "WORLD")."""
         words = text.split()
-        if not words or len(words) > self.config.tag_max_words:
+        if not words or len(words) > self.config.tag_max_words or len(text) > self.config.tag_max_chars:
             return False
         letters = [c for c in text if c.isalpha()]
         return len(letters) >= 2 and all(c.isupper() for c in letters)
@@ -108,6 +111,15 @@ def normalize_text(text: str) -> str:
 _META_KINDS = ("caption", "credit", "byline", "date")
 
 
+def _strip_value(value: Any, strip) -> Any:
+    """Metadata the reader found (strings, lists of them): stripped like the text."""
+    if isinstance(value, str):
+        return strip(value)
+    if isinstance(value, list):
+        return [_strip_value(v, strip) for v in value]
+    return value
+
+
 class CleanStage(ArticleStage):
     name = "clean"
 
@@ -116,12 +128,27 @@ class CleanStage(ArticleStage):
         self.rules = CleanRules(self.config.clean)
 
     def process(self, article: Article) -> None:
-        if article.blocks:
-            candidates = [Block(kind=b.kind, text=normalize_text(b.text)) for b in article.blocks]
-        else:
-            candidates = [Block(kind="paragraph", text=normalize_text(t)) for t in split_blocks(article.raw or "")]
-        candidates = [b for b in candidates if b.text]
         where = article.source.path or article.id
+        # Control and non-text characters go first, counted, so nothing vanishes unseen
+        # and no output (TMX is XML 1.0, JSONL is UTF-8) gets a character it cannot hold.
+        bad_chars: Counter[str] = Counter()
+
+        def strip(text: str) -> str:
+            text, counts = strip_control_chars(text)
+            bad_chars.update(counts)
+            return text
+
+        if article.blocks:
+            candidates = [Block(kind=b.kind, text=normalize_text(strip(b.text))) for b in article.blocks]
+        else:
+            candidates = [Block(kind="paragraph", text=normalize_text(t)) for t in split_blocks(strip(article.raw or ""))]
+        candidates = [b for b in candidates if b.text]
+        for key, value in list(article.metadata.items()):
+            article.metadata[key] = _strip_value(value, strip)
+        # Markdown that marks its sections says where they are: a short paragraph there
+        # ("*By Jane Doe* | Share", a list item) is not a heading. Without any heading
+        # mark, sections are found as in plain text.
+        infer_headings = not (article.source.format == "md" and any(b.kind == "heading" for b in article.blocks))
 
         removed: list[str] = list(article.metadata.get("removed", []))
         meta: dict[str, list[str]] = {kind: [] for kind in _META_KINDS}
@@ -160,8 +187,19 @@ class CleanStage(ArticleStage):
                     "kept whole and split into sentence-sized pieces"
                 )
 
+        if not any(c.isalpha() for block in content for c in block.text):
+            raise InputError(where, "has no words to translate (only digits, punctuation or symbols)", kind="empty")
         article.title, body = self._title(content)
-        article.sections = self._sections(body)
+        article.sections = self._sections(body, infer_headings=infer_headings)
+        if not any(section.paragraphs for section in article.sections):
+            # A page (or front matter) that gives a title or headings and nothing under them.
+            shown = "; ".join(b.text for b in content[:3])
+            raise InputError(
+                where,
+                f"has no article text, only a title or headings ({shown})"
+                + (f" (removed: {', '.join(removed[:5])})" if removed else ""),
+                kind="boilerplate",
+            )
         seen_tags: set[str] = set()
         article.tags = []
         for tag in tags:
@@ -178,6 +216,11 @@ class CleanStage(ArticleStage):
             if len(values) > 1 or article.metadata[key] != values[0]:
                 article.metadata[f"{key}s"] = values
         article.metadata["removed"] = removed
+        if bad_chars:
+            article.metadata["removed_chars"] = dict(sorted(bad_chars.items(), key=lambda kv: int(kv[0][2:], 16)))
+            listed = ", ".join(f"{code} ×{n}" for code, n in article.metadata["removed_chars"].items())
+            article.warn(f"{where}: removed {sum(bad_chars.values())} control or non-text characters ({listed})")
+            self.counts["removed_chars"] += sum(bad_chars.values())
         article.raw = None  # consumed; keeps batches small
         article.blocks = []
         self.counts["removed"] += len(removed)
@@ -195,12 +238,13 @@ class CleanStage(ArticleStage):
             return Block(kind="title", text=first.text), blocks[1:]
         return None, blocks
 
-    def _sections(self, blocks: list[Block]) -> list[Section]:
+    def _sections(self, blocks: list[Block], *, infer_headings: bool = True) -> list[Section]:
         sections: list[Section] = [Section(heading=None)]
         for i, block in enumerate(blocks):
             nxt = blocks[i + 1] if i + 1 < len(blocks) else None
             is_heading = block.kind in ("heading", "title") or (
-                block.kind == "paragraph"
+                infer_headings
+                and block.kind == "paragraph"
                 and self.rules.is_heading_like(block.text)
                 and nxt is not None
                 and nxt.kind == "paragraph"

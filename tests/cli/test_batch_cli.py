@@ -250,3 +250,40 @@ def test_tmx_srclang_all_is_written_to_the_header(tmp_path):
     )
     assert result.exit_code == 0, result.output
     assert 'srclang="*all*"' in (out / "pairs.tmx").read_text(encoding="utf-8").split("<body>")[0]
+
+
+def test_control_characters_in_inputs_keep_every_output_valid(tmp_path, tiny_overrides):
+    """NUL, BEL, DEL, C1, U+FFFE/U+FFFF and a lone surrogate in a JSONL record (and all but
+    NUL and the surrogate in a .txt file): the records are processed, the characters counted in metadata, and pairs.tmx
+    parses as XML 1.0, articles.jsonl as UTF-8 JSON, pairs.tsv with the csv module."""
+    import csv
+    import xml.etree.ElementTree as ET
+
+    from lxml import etree
+
+    page = SAMPLE_ARTICLE.read_text(encoding="utf-8")
+    dirty = page.replace("Tuareg rebel", "Tuareg\x00 rebel\x07", 1).replace("Wagner", "Wag\x7fner\x85\ufffe", 1).replace("Niger", "Ni\ud800ger\uffff", 1)
+    root = tmp_path / "in"
+    root.mkdir()
+    # json.dumps escapes the lone surrogate as \ud800, which json.loads turns back into one.
+    (root / "dirty.jsonl").write_text(json.dumps({"id": "dirty-1", "text": dirty}) + "\n", encoding="utf-8")
+    # A .txt file with a NUL byte counts as binary (tests/io/test_readers.py); the rest stays.
+    (root / "dirty.txt").write_text(dirty.replace("\ud800", "").replace("\x00", ""), encoding="utf-8")
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["batch", str(root), "--out", str(out), "--config", str(TINY_CONFIG), *_sets(tiny_overrides)])
+    assert result.exit_code == 0, result.output
+    records = jsonl(out / "articles.jsonl")  # strict UTF-8 JSON
+    assert len(records) == 2 and not jsonl(out / "errors.jsonl")
+    by_id = {r["id"]: r for r in records}
+    assert by_id["dirty-1"]["metadata"]["removed_chars"] == {"U+0000": 1, "U+0007": 1, "U+007F": 1, "U+0085": 1, "U+D800": 1, "U+FFFE": 1, "U+FFFF": 1}
+    for rec in records:
+        assert any("control or non-text characters" in w for w in rec["warnings"])
+        text = json.dumps(rec, ensure_ascii=False)
+        assert not any(c in text for c in "\x00\x07\x7f\x85\ufffe\uffff")
+    tmx = (out / "pairs.tmx").read_bytes()
+    ET.fromstring(tmx)  # the standard library's parser: XML 1.0, strict about characters
+    etree.fromstring(tmx, etree.XMLParser(recover=False))
+    validate_tmx(out / "pairs.tmx")
+    with open(out / "pairs.tsv", encoding="utf-8", newline="") as fh:
+        rows = list(csv.reader(fh, delimiter="\t"))
+    assert len(rows) > 1 and all(len(r) == 6 for r in rows)

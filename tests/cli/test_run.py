@@ -193,3 +193,20 @@ def test_out_in_a_read_only_directory(tmp_path):
     locked.mkdir(mode=0o500)
     result = runner.invoke(app, ["run", str(SAMPLE_ARTICLE), "--out", str(locked / "out"), *FAST])
     _assert_one_line_error(result, f"{locked} is not writable")
+
+
+def test_empty_html_page_is_one_line_without_library_log(tmp_path, tiny_overrides):
+    # trafilatura logs "ERROR ... empty HTML tree" for such a page; the user sees only
+    # newsbridge's own line naming the file.
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    page = tmp_path / "empty.html"
+    page.write_text("<html><head><title>Only a title</title></head><body></body></html>", encoding="utf-8")
+    script = Path(sys.executable).with_name("newsbridge")
+    cmd = [str(script)] if script.exists() else [sys.executable, "-c", "from pipeline.cli.app import main; main()"]
+    proc = subprocess.run([*cmd, "run", str(page), "--config", str(TINY_CONFIG), *_sets(tiny_overrides)], capture_output=True, text=True, timeout=300)
+    assert proc.returncode != 0
+    assert "trafilatura" not in proc.stderr + proc.stdout
+    assert str(page) in proc.stderr and "no main text" in proc.stderr

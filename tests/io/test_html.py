@@ -94,3 +94,84 @@ def test_ukrainian_html_with_lists_and_figcaption(tmp_path, config):
     assert [s.heading.text if s.heading else None for s in article.sections] == [None, "Що передбачає програма"]
     assert len(article.sections[1].paragraphs) == 3  # the paragraph and two list items
     assert "Головна" in article.metadata["removed"]
+
+
+_TAG_LISTS = {
+    "labelled-paragraph": '<p>Tags: <a href="/tag/mali">Mali</a>, <a href="/tag/africa">Africa</a></p>',
+    "class-list": '<ul class="tags"><li><a href="/tag/mali">Mali</a></li><li><a href="/tag/africa">Africa</a></li></ul>',
+    "class-paragraph": '<p class="tags"><a href="/tag/mali">Mali</a>, <a href="/tag/africa">Africa</a></p>',
+    "label-then-list": '<div class="post-tags"><span>Tags:</span><ul><li><a href="/t/mali">Mali</a></li><li><a href="/t/africa">Africa</a></li></ul></div>',
+    "strong-label": '<div><strong>Tags:</strong> <a href="/t/mali">Mali</a> <a href="/t/africa">Africa</a></div>',
+    "rel-tag": '<div>Filed under <a href="/t/mali" rel="tag">Mali</a> and <a href="/t/africa" rel="tag">Africa</a>.</div>',
+}
+
+
+@pytest.mark.parametrize("where", ["content", "footer"])
+@pytest.mark.parametrize("variant", sorted(_TAG_LISTS))
+def test_a_tag_list_gives_separate_tags(tmp_path, config, variant, where):
+    page = HTML.read_text(encoding="utf-8")
+    anchor = "<p>Source: reuters</p>" if where == "content" else "</footer>\n    </article>"
+    assert anchor in page
+    path = tmp_path / "tags.html"
+    path.write_text(page.replace(anchor, _TAG_LISTS[variant] + anchor if where == "footer" else anchor + _TAG_LISTS[variant], 1), encoding="utf-8")
+    article = _clean(path, config)
+    tags = [t.text for t in article.tags]
+    assert sorted(tags) == ["Africa", "Mali", "НОВИНИ"], tags
+    # Not body text, not one "Mali, Africa" tag, and the rest of the page as before.
+    structure = _structure(article)
+    structure["tags"] = ["НОВИНИ"]
+    assert structure == _structure(_clean(HTML, config))
+    assert not any(t in ("Mali", "Africa") for t in article.metadata["removed"])
+
+
+def test_site_wide_tag_lists_and_wordpress_classes_are_not_article_tags(tmp_path, config):
+    page = HTML.read_text(encoding="utf-8")
+    # WordPress puts "tag-<slug>" classes on the article element itself; a tag cloud widget
+    # lists the whole site's tags.
+    page = page.replace('<article class="post">', '<article class="post tag-mali tag-africa">')
+    page = page.replace(
+        '<aside class="related">',
+        '<div class="widget_tag_cloud"><a href="/t/economy">Economy</a> <a href="/t/sport">Sport</a></div>'
+        '<aside class="related"><ul class="tags"><li><a href="/t/war">War</a></li></ul>',
+    )
+    path = tmp_path / "wp.html"
+    path.write_text(page, encoding="utf-8")
+    article = _clean(path, config)
+    assert [t.text for t in article.tags] == ["НОВИНИ"]
+    assert _structure(article) == _structure(_clean(HTML, config))
+
+
+def test_menus_and_a_cookie_notice_only_is_a_named_error(tmp_path, config):
+    # The extractor glues the menu links and the notice into one "paragraph"
+    # ("Home News We use cookies. Accept"); it is split back into the page's lines, the
+    # links and the notice are chrome, and the page title alone is no article.
+    path = tmp_path / "nav.html"
+    path.write_text(
+        "<html><head><title>Site</title></head><body><nav><ul><li><a href='/'>Home</a></li><li><a href='/n'>News</a></li></ul></nav>"
+        "<div class='cookie'>We use cookies. <button>Accept</button></div>"
+        "<footer><p>© 2024 Site</p><a href='/privacy'>Privacy</a></footer></body></html>",
+        encoding="utf-8",
+    )
+    article = read_path(path, config.read)[0]
+    assert not any(b.kind == "paragraph" and "Home" in b.text for b in article.blocks)
+    with pytest.raises(InputError) as exc:
+        CleanStage(Context(config)).process(article)
+    assert exc.value.kind == "boilerplate" and "We use cookies" in str(exc.value)
+
+
+def test_a_paragraph_with_line_breaks_stays_whole(tmp_path, config):
+    page = HTML.read_text(encoding="utf-8")
+    old = "<p>Source: reuters</p>"
+    path = tmp_path / "br.html"
+    path.write_text(page.replace(old, "<p>Kyiv residents said the night was quiet.<br>Shops opened as usual in the morning.</p>" + old), encoding="utf-8")
+    article = _clean(path, config)
+    assert article.sections[-1].paragraphs[-1].text == "Kyiv residents said the night was quiet. Shops opened as usual in the morning."
+
+
+def test_page_state_classes_do_not_hide_the_tag_list(tmp_path, config):
+    # "has-sidebar"/"menu-open" on <body> describe the page, not a sidebar holding the tags.
+    page = HTML.read_text(encoding="utf-8").replace('<body class="post-template-default single single-post">', '<body class="single has-sidebar menu-open">')
+    anchor = "</footer>\n    </article>"
+    path = tmp_path / "state.html"
+    path.write_text(page.replace(anchor, _TAG_LISTS["class-list"] + anchor), encoding="utf-8")
+    assert sorted(t.text for t in _clean(path, config).tags) == ["Africa", "Mali", "НОВИНИ"]

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from pipeline.io.pairs import clean_text, record_pairs
+from pipeline.io.pairs import Pair, clean_text, record_pairs
 from pipeline.io.parquet import ArticleParquetWriter, flatten_record
 from pipeline.io.tmx import TmxWriter
 from pipeline.io.tsv import TSV_COLUMNS, PairsTsvWriter
@@ -76,11 +76,16 @@ def test_tsv_columns_and_cells(tmp_path):
         writer = PairsTsvWriter(fh)
         for pair in record_pairs(_record()):
             writer.write(pair)
-    lines = path.read_text(encoding="utf-8").split("\n")
-    assert lines[0].split("\t") == list(TSV_COLUMNS) and lines[-1] == ""
-    rows = [line.split("\t") for line in lines[1:-1]]
+    import csv
+
+    text = path.read_text(encoding="utf-8")
+    assert text.endswith("\n") and "\r" not in text and len(text.splitlines()) == 6  # one row per line
+    with open(path, encoding="utf-8", newline="") as fh:
+        header, *rows = list(csv.reader(fh, delimiter="\t"))
+    assert header == list(TSV_COLUMNS)
     assert all(len(r) == len(TSV_COLUMNS) for r in rows)
     assert rows[0][:4] == ["a<1>&", "", "title", "en"] and rows[2][:4] == ["a<1>&", "1", "heading", "ru"]
+    assert rows[0][4] == clean_text("Title " + NASTY)  # its quotes survive
     assert rows[1][4:] == ["One.", "Один."]
 
 
@@ -107,3 +112,39 @@ def test_parquet_flattened_loads_with_datasets(tmp_path):
     assert ds[5]["n_sections"] == 0
     assert flatten_record(records[0])["config_hash"] == "abc"
     json.dumps(flatten_record(records[0]))  # plain data only
+
+
+TRICKY_CELLS = ['"Wagner PMC." he said', 'a "quoted" word', "tab\there", "line\nbreak", "cr\rhere", "crlf\r\nend", '"', "", " lead and trail "]
+
+
+def _tricky_pairs():
+    for n, text in enumerate(TRICKY_CELLS):
+        yield Pair(id=f'id"{n}', kind="body", section=n, index=0, src="en", texts={"en": text, "uk": text[::-1]})
+
+
+def _write_tricky_tsv(path):
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        writer = PairsTsvWriter(fh)
+        for pair in _tricky_pairs():
+            writer.write(pair)
+    return [[f'id"{n}', str(n), "body", "en", text, text[::-1]] for n, text in enumerate(TRICKY_CELLS)]
+
+
+def test_tsv_round_trips_quotes_tabs_and_line_breaks_with_csv(tmp_path):
+    import csv
+
+    path = tmp_path / "pairs.tsv"
+    expected = _write_tricky_tsv(path)
+    with open(path, encoding="utf-8", newline="") as fh:
+        rows = list(csv.reader(fh, delimiter="\t"))
+    assert rows[0] == list(TSV_COLUMNS)
+    assert rows[1:] == expected
+
+
+def test_tsv_round_trips_with_pandas(tmp_path):
+    pd = pytest.importorskip("pandas")
+    path = tmp_path / "pairs.tsv"
+    expected = _write_tricky_tsv(path)
+    frame = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False)
+    assert list(frame.columns) == list(TSV_COLUMNS)
+    assert frame.values.tolist() == expected

@@ -111,3 +111,52 @@ def test_empty_record_file_is_one_error(tmp_path):
     path.write_text("\n\n", encoding="utf-8")
     (item,) = _items(path)
     assert item.error.kind == "empty" and "holds no records" in str(item.error)
+
+
+def test_stray_nul_in_a_record_text_is_not_binary(tmp_path):
+    # A NUL or two inside a text field is a glitch of the exporter, not binary data: the
+    # record is read (clean strips and counts the characters); a field that is mostly
+    # control characters is still refused.
+    jsonl = tmp_path / "a.jsonl"
+    junk = "".join(chr(c) for c in range(1, 9)) * 20
+    jsonl.write_text(
+        json.dumps({"id": "nul", "text": "Body with a stray\x00 NUL in it."}) + "\n" + json.dumps({"id": "junk", "text": "x" + junk}) + "\n",
+        encoding="utf-8",
+    )
+    ok, bad = _items(jsonl)
+    assert ok.error is None and ok.article.raw == "Body with a stray\x00 NUL in it."
+    assert bad.error.kind == "binary"
+    csv_path = tmp_path / "a.csv"
+    csv_path.write_text('id,text\n1,"First row with a stray\x00 NUL."\n2,Second row.\n', encoding="utf-8")
+    items = _items(csv_path)
+    assert [i.error for i in items] == [None, None]
+    assert items[0].article.raw == "First row with a stray\x00 NUL." and items[1].article.raw == "Second row."
+
+
+def test_control_characters_and_lone_surrogates_in_id_url_lang(tmp_path):
+    # json.dumps writes a lone surrogate as "\ud800", which json.loads reads back as one;
+    # UTF-8 output cannot hold it, so it must not reach the record's id/url/lang as is.
+    path = tmp_path / "a.jsonl"
+    recs = [
+        {"id": "a\ud800b", "url": "https://x.test/\udfff", "lang": "e\x00n", "text": "Body."},
+        {"title": "T\ud800", "text": "No id, a surrogate in the \udc80 text."},
+    ]
+    path.write_text("".join(json.dumps(r) + "\n" for r in recs), encoding="utf-8")
+    first, second = (item.article for item in _items(path))
+    assert (first.id, first.source.url, first.source.declared_lang) == ("ab", "https://x.test/", "en")
+    assert len(first.warnings) == 1 and "'id', 'url', 'lang'" in first.warnings[0]
+    assert second.id.startswith("a-") and second.id == _items(path)[1].article.id  # hashed, stably
+    for art in (first, second):
+        json.dumps(art.to_record(), ensure_ascii=False).encode("utf-8")
+
+
+def test_csv_header_with_spaces_and_a_wrong_delimiter_hint(tmp_path):
+    path = tmp_path / "a.csv"
+    path.write_text("id, text \n1, Body text.\n", encoding="utf-8-sig")
+    (item,) = _items(path)
+    assert item.article.raw == " Body text."
+    semi = tmp_path / "semi.csv"
+    semi.write_text("id;text\n1;Body.\n", encoding="utf-8-sig")
+    (item,) = _items(semi)
+    assert item.error.kind == "no_text" and "';'-separated: set batch.csv_delimiter" in str(item.error)
+    assert [i.article.raw for i in _items(semi, csv_delimiter=";")] == ["Body."]

@@ -87,3 +87,39 @@ def test_csv_and_parquet_records(tmp_path, config, expected):
     for path in (csv_path, parquet_path):
         [article] = _records(path, config)
         assert _structure(article, config) == expected, path.name
+
+
+SAMPLE_MARKDOWN = SAMPLE_ARTICLE.with_suffix(".md")
+
+
+def test_markdown_page(config, expected):
+    # ATX and setext headings, emphasis, links, code, an image caption, a bar of menu links,
+    # a hard-wrapped paragraph and a <script> block (tests/fixtures/mali-rebels-en.md).
+    article = read_path(SAMPLE_MARKDOWN, config.read)[0]
+    assert article.source.format == "md"
+    got = _structure(article, config)
+    assert got == expected
+
+
+def test_markdown_with_front_matter(tmp_path, config, expected):
+    page = SAMPLE_MARKDOWN.read_text(encoding="utf-8")
+    title = "Malian rebels deny support to Ukraine: break in diplomatic relations"
+    front = (
+        "---\n"
+        f'title: "{title}"\n'
+        "date: 2024-08-05\n"
+        "author: [Jane Doe, John Roe]\n"
+        "categories: [Africa, Politics]\n"
+        "url: https://example.org/mali-rebels\n"
+        "lang: en-GB\n"
+        "draft: false\n"
+        "---\n"
+    )
+    path = tmp_path / "mali.md"
+    path.write_text(front + page.replace(f"# {title}\n", "", 1), encoding="utf-8")
+    article = read_path(path, config.read)[0]
+    assert (article.source.url, article.source.declared_lang) == ("https://example.org/mali-rebels", "en")
+    assert _structure(article, config) == expected
+    meta = article.metadata
+    assert meta["date"] == "2024-08-05" and meta["author"] == "Jane Doe; John Roe"
+    assert meta["categories"] == ["Africa", "Politics"] and meta["front_matter"] == {"draft": False}

@@ -107,3 +107,54 @@ def test_one_huge_line_is_kept_with_a_warning(clean):
     clean.process(art)
     assert sum(len(p.text) for p in art.body_blocks()) == len(line.strip())
     assert any("huge.txt" in w and "no line breaks" in w for w in art.warnings)
+
+
+def test_control_and_non_characters_are_removed_and_counted(clean):
+    # C0 controls but tab/LF/CR, DEL, C1, lone surrogates and non-characters: none is text,
+    # several are illegal in XML 1.0 (pairs.tmx) and a lone surrogate cannot be written as
+    # UTF-8 at all. They are removed and counted, never silently. A form feed is a page
+    # break between words, so it becomes a space; a terminal colour code goes whole.
+    raw = (
+        "Title\x00 with a NUL\n\n"
+        "First\x07 paragraph\x7f with\x85 odd \ufffe characters\uffff here.\n\n"
+        "Second\x0cpage, lone \ud800surrogate and \x1b[1mescape.\n"
+    )
+    art = make_article(raw)
+    art.metadata["author"] = "Jane\x00 Doe"
+    clean.process(art)
+    texts = [art.title.text] + [p.text for p in art.body_blocks()] + [art.metadata["author"]]
+    assert texts == ["Title with a NUL", "First paragraph with odd characters here.", "Second page, lone surrogate and escape.", "Jane Doe"]
+    assert art.metadata["removed_chars"] == {
+        "U+0000": 2, "U+0007": 1, "U+000C": 1, "U+001B": 1, "U+007F": 1, "U+0085": 1, "U+D800": 1, "U+FFFE": 1, "U+FFFF": 1,
+    }
+    assert any("10 control or non-text characters" in w for w in art.warnings)
+    "".join(texts).encode("utf-8")  # nothing left that UTF-8 cannot hold
+
+
+def test_clean_text_keeps_tabs_and_newlines_out_of_the_count(clean):
+    art = make_article("Title\n\nOne\tparagraph\r\nwith usual whitespace only.\n")
+    clean.process(art)
+    assert "removed_chars" not in art.metadata and not art.warnings
+
+
+def test_a_title_without_text_is_an_error(clean):
+    art = make_article("")
+    art.source.format = "md"
+    art.blocks = [Block("title", "Only a title"), Block("heading", "And a heading")]
+    with pytest.raises(InputError) as exc:
+        clean.process(art)
+    assert exc.value.kind == "boilerplate" and "only a title or headings" in str(exc.value)
+
+
+@pytest.mark.parametrize("raw", ["...\n\n!!!\n\n---\n", "123 456\n\n789\n", "\u2022 \u2022 \u2022\n"])
+def test_no_words_at_all_is_an_error(clean, raw):
+    with pytest.raises(InputError) as exc:
+        clean.process(make_article(raw))
+    assert exc.value.kind == "empty" and "no words" in str(exc.value)
+
+
+def test_a_huge_capitals_token_is_body_text_not_a_tag(clean):
+    art = make_article("Title\n\n" + "A" * 200_000 + "\n")
+    clean.process(art)
+    assert art.tags == [] and art.title.text == "Title"
+    assert [len(p.text) for p in art.body_blocks()] == [200_000]
