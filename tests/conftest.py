@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,9 @@ from pipeline.data import Article, Source
 REPO = Path(__file__).resolve().parent.parent
 # A copy of ../shared/data/articles/mali-rebels-en.txt, so a clean clone tests on its own.
 SAMPLE_ARTICLE = REPO / "tests" / "fixtures" / "mali-rebels-en.txt"
-WMT_DIR = REPO.parent / "shared" / "data" / "wmt22-dev"
+# The project's shared data sits beside the checkout (../shared); a checkout elsewhere
+# (a git worktree, a CI clone) names it with NEWSBRIDGE_SHARED_DATA=/path/to/shared/data.
+WMT_DIR = Path(os.environ.get("NEWSBRIDGE_SHARED_DATA", REPO.parent / "shared" / "data")) / "wmt22-dev"
 TINY_CONFIG = REPO / "configs" / "tiny.yaml"
 
 
