@@ -32,7 +32,7 @@ class Context:
             resolved = self.catalog.resolve(ref, role="translate")
             backend = registry.translators.get(self.config.translate.backend)
             self._translators[ref] = backend(resolved, self)
-            self.models_used[resolved.spec.name] = {"role": "translate", **resolved.signature()}
+            self.models_used[resolved.spec.name] = _model_entry("translate", resolved, self._translators[ref])
         return self._translators[ref]
 
     def summarizer(self, ref: str) -> "Summarizer":
@@ -41,7 +41,7 @@ class Context:
             if getattr(backend, "needs_model", True):
                 resolved = self.catalog.resolve(ref, role="summarize")
                 self._summarizers[ref] = backend(resolved, self)
-                self.models_used[resolved.spec.name] = {"role": "summarize", **resolved.signature()}
+                self.models_used[resolved.spec.name] = _model_entry("summarize", resolved, self._summarizers[ref])
             else:
                 self._summarizers[ref] = backend(None, self)
         return self._summarizers[ref]
@@ -59,3 +59,12 @@ class Context:
             "models": dict(self.models_used),
             "config_hash": self.config.config_hash(),
         }
+
+
+def _model_entry(role: str, resolved: Any, backend: Any) -> dict[str, Any]:
+    """A model's line in the signature; a quantised model says so (its outputs differ)."""
+    entry = {"role": role, **resolved.signature()}
+    quantize = getattr(backend, "quantize", "none")
+    if quantize != "none":
+        entry["quantize"] = quantize
+    return entry

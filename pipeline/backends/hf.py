@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import inspect
 import logging
+import warnings
 from typing import Any
 
 from ..config import RuntimeConfig
-from ..errors import ModelError
+from ..errors import ConfigError, ModelError
 from ..models import ResolvedModel
 from .batching import auto_batch_tokens, plan_batches
 
@@ -67,16 +68,47 @@ def device_batch_tokens(device: str) -> int:
     return auto_batch_tokens(device)
 
 
-class HFSeq2Seq:
-    """A loaded tokenizer + AutoModelForSeq2SeqLM, with batched generation."""
+def _quantize_dynamic_int8(model):
+    """The model with every nn.Linear replaced by torch's dynamic int8 version (CPU)."""
+    import torch
 
-    def __init__(self, model: ResolvedModel, runtime: RuntimeConfig, *, allow_pickle: bool = False, dtype: str | None = None):
+    with warnings.catch_warnings():
+        # torch.ao.quantization warns about its future move to torchao; it still works.
+        warnings.simplefilter("ignore")
+        from torch.ao.quantization import quantize_dynamic
+
+        return quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+
+
+class HFSeq2Seq:
+    """A loaded tokenizer + AutoModelForSeq2SeqLM, with batched generation.
+
+    `quantize`: "none" or "dynamic_int8" (torch dynamic int8 quantisation of the Linear
+    layers, CPU only); `quantize_key` is the config key that chose it, for error messages.
+    """
+
+    def __init__(
+        self,
+        model: ResolvedModel,
+        runtime: RuntimeConfig,
+        *,
+        allow_pickle: bool = False,
+        dtype: str | None = None,
+        quantize: str = "none",
+        quantize_key: str = "quantize",
+    ):
         import torch
         from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
 
         configure_torch(runtime)
         self.resolved = model
         self.device = resolve_device(runtime)
+        if quantize not in ("none", "dynamic_int8"):
+            raise ConfigError(f"{quantize_key}: unknown quantisation '{quantize}' (none or dynamic_int8)")
+        # Checked before loading: no point reading weights that cannot be used.
+        if quantize == "dynamic_int8" and self.device != "cpu":
+            raise ConfigError(f"{quantize_key}=dynamic_int8 runs on CPU only (runtime.device=cpu)")
+        self.quantize = quantize
         # None keeps the summariser's historical choice: float16 on CUDA, float32 on CPU.
         torch_dtype = (torch.float16 if self.device == "cuda" else torch.float32) if dtype is None else resolve_dtype(self.device, dtype)
         path = str(model.path)
@@ -91,6 +123,8 @@ class HFSeq2Seq:
         except (OSError, ValueError, KeyError) as exc:
             raise ModelError(f"model '{model.spec.name}' at {path} could not be loaded: {exc}") from None
         self.model.to(self.device).eval()
+        if quantize == "dynamic_int8":
+            self.model = _quantize_dynamic_int8(self.model)
         self.max_input_tokens = self._max_input_tokens()
 
     def _max_input_tokens(self) -> int:
