@@ -8,6 +8,10 @@ token budget, run under `torch.inference_mode()`, restore the input order.
 bound and finished rows leave the batch (their cache rows are dropped), which
 `generate()` cannot do; transformers' own logits processors keep the n-gram block and
 repetition penalty identical to `generate()` (tested against it).
+
+Beam search goes through `generate()` with `beam_cache_kwargs()`: a cache that does not
+copy the cross-attention keys/values each time the beams are reordered (beam_cache.py);
+the token ids are stock generate()'s.
 """
 
 from __future__ import annotations
@@ -193,11 +197,29 @@ class HFSeq2Seq:
                 enc = self.tokenizer(batch, return_tensors="pt", padding=True, truncation=False).to(self.device)
                 longest = max(lengths[i] for i in idx)
                 limit = max_new_tokens(longest) if callable(max_new_tokens) else max_new_tokens
-                generated = self.model.generate(**enc, max_new_tokens=int(limit), **gen_kwargs)
+                num_beams = gen_kwargs.get("num_beams") or self.model.generation_config.num_beams or 1
+                generated = self.model.generate(**enc, max_new_tokens=int(limit), **gen_kwargs, **self.beam_cache_kwargs(num_beams))
                 decoded = self.tokenizer.batch_decode(generated, skip_special_tokens=True)
                 for i, text in zip(idx, decoded):
                     outputs[i] = text.strip()
         return outputs
+
+    def cache_arg(self) -> str:
+        """The name forward()/generate() take the cache under: transformers renamed
+        `past_key_values` to `cache` within 5.x; use what this one takes."""
+        return "cache" if "cache" in inspect.signature(self.model.forward).parameters else "past_key_values"
+
+    def beam_cache_kwargs(self, num_beams: int) -> dict[str, Any]:
+        """Extra generate() kwargs for beam search: a cache that does not copy the
+        cross-attention keys/values when beams are reordered (see beam_cache.py; same
+        output as without it). Empty for greedy search, and where a model's generation
+        config picks its own cache (generate() refuses both)."""
+        gen = self.model.generation_config
+        if num_beams <= 1 or not self.model.config.is_encoder_decoder or gen.cache_implementation is not None or gen.use_cache is False:
+            return {}
+        from .beam_cache import BeamSearchCache
+
+        return {self.cache_arg(): BeamSearchCache.for_model(self.model.config, num_beams)}
 
     def greedy_decode(
         self,
@@ -227,8 +249,7 @@ class HFSeq2Seq:
         if no_repeat_ngram_size > 0:
             processors.append(NoRepeatNGramLogitsProcessor(no_repeat_ngram_size))
 
-        # transformers renamed `past_key_values` to `cache` within 5.x; use what this one takes.
-        cache_arg = "cache" if "cache" in inspect.signature(self.model.forward).parameters else "past_key_values"
+        cache_arg = self.cache_arg()
         rows = input_ids.shape[0]
         hidden = self.model.get_encoder()(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
         cache = EncoderDecoderCache(DynamicCache(), DynamicCache())

@@ -108,6 +108,7 @@ class MarianTranslator(Translator):
             suppress_tokens=suppress,
             # The bound is ours to report, not to hide behind a forced </s>.
             forced_eos_token_id=None,
+            **self.hf.beam_cache_kwargs(opts.num_beams),
         )
         eos = self.hf.model.config.eos_token_id
         pad = self.hf.model.config.pad_token_id
