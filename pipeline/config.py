@@ -367,6 +367,9 @@ class SummarizeConfig(Section):
     batch_size: int = Field(32, ge=1)
     batch_tokens: int = Field(8192, ge=0)
     num_beams: int = Field(4, ge=1)
+    # dynamic_int8: torch dynamic int8 quantisation of the summariser's Linear layers (CPU
+    # only; seq2seq backend): faster generation for a small quality cost (README numbers).
+    quantize: Literal["none", "dynamic_int8"] = "none"
     # Summary length. tokens: at most max_new_tokens for a section, article_max_new_tokens
     # for the article. ratio: ratio x the input's tokens, within
     # [ratio_min_new_tokens, ratio_max_new_tokens]. A text no longer than its summary

@@ -34,7 +34,7 @@ class Context:
             _check_role(resolved, "translate")
             backend = registry.translators.get(self.config.translate.backend)
             self._translators[ref] = self._load(backend, resolved)
-            self.models_used[resolved.spec.name] = {"role": "translate", **resolved.signature()}
+            self.models_used[resolved.spec.name] = _model_entry("translate", resolved, self._translators[ref])
         return self._translators[ref]
 
     def summarizer(self, ref: str) -> "Summarizer":
@@ -44,7 +44,7 @@ class Context:
                 resolved = self.catalog.resolve(ref, role="summarize")
                 _check_role(resolved, "summarize")
                 self._summarizers[ref] = self._load(backend, resolved)
-                self.models_used[resolved.spec.name] = {"role": "summarize", **resolved.signature()}
+                self.models_used[resolved.spec.name] = _model_entry("summarize", resolved, self._summarizers[ref])
             else:
                 self._summarizers[ref] = backend(None, self)
         return self._summarizers[ref]
@@ -79,3 +79,12 @@ def _check_role(resolved: ResolvedModel, role: str) -> None:
     spec = resolved.spec
     if spec.role not in (role, "unknown"):
         raise ConfigError(f"model '{spec.name}' is a {spec.role} model (models/manifest.yaml), named here as a {role} model")
+
+
+def _model_entry(role: str, resolved: Any, backend: Any) -> dict[str, Any]:
+    """A model's line in the signature; a quantised model says so (its outputs differ)."""
+    entry = {"role": role, **resolved.signature()}
+    quantize = getattr(backend, "quantize", "none")
+    if quantize != "none":
+        entry["quantize"] = quantize
+    return entry

@@ -17,6 +17,9 @@ touches fresh memory slowly the first time), greedy and beam 4:
   marian_dynamic_int8 the same with translate.marian.quantize=dynamic_int8
   ctranslate2_int8    the pipeline's ctranslate2 backend, int8
   ctranslate2_direct  CTranslate2 int8 called directly on length-sorted batches of 32
+  marian_stock_cache  (opt-in, beam 4 only) marian with beam search through generate()'s
+                      own cache, which copies the cross-attention keys/values at every
+                      beam reorder (the backend avoids that: pipeline/backends/beam_cache.py)
 Peak memory is the process's peak RSS (model load included). Each variant is timed
 `--repeats` times after its warm-up and the fastest pass counts.
 """
@@ -38,25 +41,28 @@ CACHE = REPO / ".cache" / "bench-translate"
 DATA = REPO.parent / "shared" / "data" / "wmt22-dev"
 MODEL_NAME = "bench-marian-base"
 RECIPE = {"d_model": 512, "layers": 6, "heads": 8, "ffn": 2048, "vocab": 61000, "spm": "bpe", "seed": 0, "version": 1}
-VARIANTS = ["naive_hf", "marian", "marian_dynamic_int8", "ctranslate2_int8", "ctranslate2_direct"]
+VARIANTS = ["naive_hf", "marian", "marian_dynamic_int8", "ctranslate2_int8", "ctranslate2_direct", "marian_stock_cache"]
+DEFAULT_VARIANTS = VARIANTS[:5]
+# Variants that differ from another one only in beam search.
+BEAM_ONLY = {"marian_stock_cache"}
 LENGTH_RATIO = 1.1
 
 
 # -- model and workload (parent) ------------------------------------------------------------
 
 
-def corpus_lines() -> list[str]:
+def corpus_lines(data: Path = DATA) -> list[str]:
     lines = []
-    for path in sorted(DATA.glob("*.jsonl")):
+    for path in sorted(data.glob("*.jsonl")):
         for row in path.read_text(encoding="utf-8").splitlines():
             doc = json.loads(row)
             lines += doc["src"] + doc["ref"]
     if not lines:
-        sys.exit(f"no data in {DATA} (the WMT22 dev files)")
+        sys.exit(f"no data in {data} (the WMT22 dev files)")
     return lines
 
 
-def build_model() -> Path:
+def build_model(data: Path = DATA) -> Path:
     """The random-weight opus-mt-base-shaped model and its CTranslate2 int8 copy (cached)."""
     model_dir = CACHE / "marian-base-random"
     recipe_file = CACHE / "recipe.json"
@@ -71,7 +77,7 @@ def build_model() -> Path:
     CACHE.mkdir(parents=True, exist_ok=True)
     print("building the benchmark model (once) ...", file=sys.stderr)
     with tempfile.TemporaryDirectory() as tmp:
-        spm_model = train_sentencepiece(Path(tmp) / "bench", RECIPE["vocab"], t5_ids=False, lines=corpus_lines(), model_type=RECIPE["spm"])
+        spm_model = train_sentencepiece(Path(tmp) / "bench", RECIPE["vocab"], t5_ids=False, lines=corpus_lines(data), model_type=RECIPE["spm"])
         shape = TinyShape(d_model=RECIPE["d_model"], layers=RECIPE["layers"], heads=RECIPE["heads"], ffn=RECIPE["ffn"], vocab_size=RECIPE["vocab"])
         torch.manual_seed(RECIPE["seed"])
         model_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -99,7 +105,7 @@ def build_ct2(model_dir: Path) -> Path:
     return convert_marian(model_dir, target, "int8", force=True)
 
 
-def workload(model_dir: Path, n: int) -> list[str]:
+def workload(model_dir: Path, n: int, data: Path = DATA) -> list[str]:
     """n distinct English sentences of 10-60 tokens (deterministic), cycled if there are fewer."""
     import random
 
@@ -107,7 +113,7 @@ def workload(model_dir: Path, n: int) -> list[str]:
 
     pieces = MarianPieces(model_dir)
     english = []
-    for path in sorted(DATA.glob("*.jsonl")):
+    for path in sorted(data.glob("*.jsonl")):
         for row in path.read_text(encoding="utf-8").splitlines():
             doc = json.loads(row)
             english += doc["src"] if doc["src_lang"] == "en" else doc["ref"] if doc["ref_lang"] == "en" else []
@@ -165,6 +171,8 @@ def run_variant(variant: str, beams: int, texts: list[str], threads: int, batch_
         backend = "ctranslate2" if variant.startswith("ctranslate2") else "marian"
         quantize = "dynamic_int8" if variant == "marian_dynamic_int8" else "none"
         translator = make_context(model_dir, backend, beams, threads, batch_tokens, quantize).translator(MODEL_NAME)
+        if variant == "marian_stock_cache":
+            translator.hf.beam_cache_kwargs = lambda num_beams: {}  # generate() makes its own cache
         counts = translator.count_tokens(texts)
 
         def run() -> int:
@@ -285,7 +293,9 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2, help="CPU threads for every variant (default 2)")
     parser.add_argument("--batch-tokens", type=int, default=0, help="translate.batch_tokens for the pipeline backends (0 = auto)")
     parser.add_argument("--naive-every", type=int, default=4, help="naive_hf decodes every Nth segment of the length-sorted workload (default 4)")
-    parser.add_argument("--variants", default=",".join(VARIANTS), help="comma-separated subset of: " + ", ".join(VARIANTS))
+    parser.add_argument("--variants", default=",".join(DEFAULT_VARIANTS),
+                        help="comma-separated subset of: " + ", ".join(VARIANTS) + " (default: " + ",".join(DEFAULT_VARIANTS) + ")")
+    parser.add_argument("--data", default=str(DATA), help="the WMT22 dev JSONL files (default: ../shared/data/wmt22-dev)")
     parser.add_argument("--repeats", type=int, default=3, help="timed passes per variant after the warm-up; the fastest counts (default 3)")
     parser.add_argument("--no-beam", action="store_true", help="greedy only")
     parser.add_argument("--system-malloc", action="store_true",
@@ -299,9 +309,9 @@ def main() -> None:
         return child_main(args)
 
     sys.path.insert(0, str(REPO))
-    model_dir = build_model()
+    model_dir = build_model(Path(args.data))
     build_ct2(model_dir)
-    texts = workload(model_dir, args.segments)
+    texts = workload(model_dir, args.segments, Path(args.data))
     CACHE.mkdir(parents=True, exist_ok=True)
     workload_file = CACHE / f"workload-{args.segments}.json"
     workload_file.write_text(json.dumps(texts, ensure_ascii=False), encoding="utf-8")
@@ -319,6 +329,8 @@ def main() -> None:
     for beams in [1] if args.no_beam else [1, 4]:
         results: dict = {}
         for variant in variants:
+            if beams == 1 and variant in BEAM_ONLY:
+                continue
             cmd = [sys.executable, __file__, "--variant", variant, "--beams", str(beams), "--threads", str(args.threads),
                    "--batch-tokens", str(args.batch_tokens), "--naive-every", str(args.naive_every), "--repeats", str(args.repeats),
                    "--workload-file", str(workload_file)]
@@ -371,12 +383,12 @@ def table(report: dict) -> str:
     naive_g = report.get("naive_hf", {}).get("tok_s")
     naive_b = beam.get("naive_hf", {}).get("tok_s")
     for v in VARIANTS:
-        if v not in report:
+        if v not in report and v not in beam:
             continue
-        g, b = report[v], beam.get(v, {})
-        gx = f"{g['tok_s'] / naive_g:.1f}" if naive_g else "-"
+        g, b = report.get(v, {}), beam.get(v, {})
+        gx = f"{g['tok_s'] / naive_g:.1f}" if naive_g and g else "-"
         bx = f"{b['tok_s'] / naive_b:.1f}" if naive_b and b else "-"
-        lines.append(f"| {v} | {g['tok_s']:,.0f} | {gx} | {g['peak_rss_mb']:,.0f} | "
+        lines.append(f"| {v} | {g.get('tok_s', 0):,.0f} | {gx} | {g.get('peak_rss_mb', 0):,.0f} | "
                      f"{b.get('tok_s', 0):,.0f} | {bx} | {b.get('peak_rss_mb', 0):,.0f} |")
     lines.append("")
     for key, t in report["targets"].items():

@@ -8,6 +8,10 @@ token budget, run under `torch.inference_mode()`, restore the input order.
 bound and finished rows leave the batch (their cache rows are dropped), which
 `generate()` cannot do; transformers' own logits processors keep the n-gram block and
 repetition penalty identical to `generate()` (tested against it).
+
+Beam search goes through `generate()` with `beam_cache_kwargs()`: a cache that does not
+copy the cross-attention keys/values each time the beams are reordered (beam_cache.py);
+the token ids are stock generate()'s.
 """
 
 from __future__ import annotations
@@ -15,10 +19,11 @@ from __future__ import annotations
 import inspect
 import json
 import logging
+import warnings
 from typing import Any
 
 from ..config import RuntimeConfig
-from ..errors import ModelDamaged, ModelError, exception_brief
+from ..errors import ConfigError, ModelDamaged, ModelError, exception_brief
 from ..models import ResolvedModel
 from .batching import auto_batch_tokens, plan_batches
 from .marian_pieces import REQUIRED_FILES as MARIAN_TOKENIZER_FILES
@@ -81,16 +86,47 @@ def device_batch_tokens(device: str) -> int:
     return auto_batch_tokens(device)
 
 
-class HFSeq2Seq:
-    """A loaded tokenizer + AutoModelForSeq2SeqLM, with batched generation."""
+def _quantize_dynamic_int8(model):
+    """The model with every nn.Linear replaced by torch's dynamic int8 version (CPU)."""
+    import torch
 
-    def __init__(self, model: ResolvedModel, runtime: RuntimeConfig, *, allow_pickle: bool = False, dtype: str | None = None):
+    with warnings.catch_warnings():
+        # torch.ao.quantization warns about its future move to torchao; it still works.
+        warnings.simplefilter("ignore")
+        from torch.ao.quantization import quantize_dynamic
+
+        return quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+
+
+class HFSeq2Seq:
+    """A loaded tokenizer + AutoModelForSeq2SeqLM, with batched generation.
+
+    `quantize`: "none" or "dynamic_int8" (torch dynamic int8 quantisation of the Linear
+    layers, CPU only); `quantize_key` is the config key that chose it, for error messages.
+    """
+
+    def __init__(
+        self,
+        model: ResolvedModel,
+        runtime: RuntimeConfig,
+        *,
+        allow_pickle: bool = False,
+        dtype: str | None = None,
+        quantize: str = "none",
+        quantize_key: str = "quantize",
+    ):
         import torch
         from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
 
         configure_torch(runtime)
         self.resolved = model
         self.device = resolve_device(runtime)
+        if quantize not in ("none", "dynamic_int8"):
+            raise ConfigError(f"{quantize_key}: unknown quantisation '{quantize}' (none or dynamic_int8)")
+        # Checked before loading: no point reading weights that cannot be used.
+        if quantize == "dynamic_int8" and self.device != "cpu":
+            raise ConfigError(f"{quantize_key}=dynamic_int8 runs on CPU only (runtime.device=cpu)")
+        self.quantize = quantize
         # None keeps the summariser's historical choice: float16 on CUDA, float32 on CPU.
         torch_dtype = (torch.float16 if self.device == "cuda" else torch.float32) if dtype is None else resolve_dtype(self.device, dtype)
         path = str(model.path)
@@ -112,6 +148,8 @@ class HFSeq2Seq:
             raise ModelDamaged(model.spec.name, path, exception_brief(exc)) from None
         self._check_tokenizer(model, path)
         self.model.to(self.device).eval()
+        if quantize == "dynamic_int8":
+            self.model = _quantize_dynamic_int8(self.model)
         self.max_input_tokens = self._max_input_tokens()
 
     def _check_tokenizer(self, model: ResolvedModel, path: str) -> None:
@@ -193,11 +231,29 @@ class HFSeq2Seq:
                 enc = self.tokenizer(batch, return_tensors="pt", padding=True, truncation=False).to(self.device)
                 longest = max(lengths[i] for i in idx)
                 limit = max_new_tokens(longest) if callable(max_new_tokens) else max_new_tokens
-                generated = self.model.generate(**enc, max_new_tokens=int(limit), **gen_kwargs)
+                num_beams = gen_kwargs.get("num_beams") or self.model.generation_config.num_beams or 1
+                generated = self.model.generate(**enc, max_new_tokens=int(limit), **gen_kwargs, **self.beam_cache_kwargs(num_beams))
                 decoded = self.tokenizer.batch_decode(generated, skip_special_tokens=True)
                 for i, text in zip(idx, decoded):
                     outputs[i] = text.strip()
         return outputs
+
+    def cache_arg(self) -> str:
+        """The name forward()/generate() take the cache under: transformers renamed
+        `past_key_values` to `cache` within 5.x; use what this one takes."""
+        return "cache" if "cache" in inspect.signature(self.model.forward).parameters else "past_key_values"
+
+    def beam_cache_kwargs(self, num_beams: int) -> dict[str, Any]:
+        """Extra generate() kwargs for beam search: a cache that does not copy the
+        cross-attention keys/values when beams are reordered (see beam_cache.py; same
+        output as without it). Empty for greedy search, and where a model's generation
+        config picks its own cache (generate() refuses both)."""
+        gen = self.model.generation_config
+        if num_beams <= 1 or not self.model.config.is_encoder_decoder or gen.cache_implementation is not None or gen.use_cache is False:
+            return {}
+        from .beam_cache import BeamSearchCache
+
+        return {self.cache_arg(): BeamSearchCache.for_model(self.model.config, num_beams)}
 
     def greedy_decode(
         self,
@@ -227,8 +283,7 @@ class HFSeq2Seq:
         if no_repeat_ngram_size > 0:
             processors.append(NoRepeatNGramLogitsProcessor(no_repeat_ngram_size))
 
-        # transformers renamed `past_key_values` to `cache` within 5.x; use what this one takes.
-        cache_arg = "cache" if "cache" in inspect.signature(self.model.forward).parameters else "past_key_values"
+        cache_arg = self.cache_arg()
         rows = input_ids.shape[0]
         hidden = self.model.get_encoder()(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
         cache = EncoderDecoderCache(DynamicCache(), DynamicCache())

@@ -3,10 +3,9 @@ bounds, a lean greedy loop (beam search through `generate()`), optional dynamic 
 
 from __future__ import annotations
 
-import warnings
 from typing import TYPE_CHECKING
 
-from ..errors import ConfigError, ModelError
+from ..errors import ModelError
 from ..models import ResolvedModel
 from .base import DecodeOptions, Translation, Translator
 from .hf import HFSeq2Seq, device_batch_tokens
@@ -20,7 +19,15 @@ class MarianTranslator(Translator):
         super().__init__()
         self.cfg = context.config.translate
         mcfg = self.cfg.marian
-        self.hf = HFSeq2Seq(model, context.config.runtime, allow_pickle=context.config.models.allow_pickle, dtype=mcfg.dtype)
+        self.hf = HFSeq2Seq(
+            model,
+            context.config.runtime,
+            allow_pickle=context.config.models.allow_pickle,
+            dtype=mcfg.dtype,
+            quantize=mcfg.quantize,
+            quantize_key="translate.marian.quantize",
+        )
+        self.quantize = mcfg.quantize
         self.name = model.spec.name
         self.max_input_tokens = self.hf.max_input_tokens
         self.max_output_tokens = self.hf.max_output_tokens
@@ -30,21 +37,7 @@ class MarianTranslator(Translator):
         self.prefix = f"{self.target_token} " if self.target_token else ""
         if self.target_token and self.target_token not in self.hf.tokenizer.get_vocab():
             raise ModelError(f"model '{self.name}' has no target token {self.target_token} in its vocabulary (manifest target_token)")
-        if mcfg.quantize == "dynamic_int8":
-            self._quantize_dynamic_int8()
         self._banned: dict[str, list[int]] = {}
-
-    def _quantize_dynamic_int8(self) -> None:
-        if self.hf.device != "cpu":
-            raise ConfigError("translate.marian.quantize=dynamic_int8 runs on CPU only (runtime.device=cpu)")
-        import torch
-
-        with warnings.catch_warnings():
-            # torch.ao.quantization warns about its future move to torchao; it still works.
-            warnings.simplefilter("ignore")
-            from torch.ao.quantization import quantize_dynamic
-
-            self.hf.model = quantize_dynamic(self.hf.model, {torch.nn.Linear}, dtype=torch.qint8)
 
     def count_tokens(self, texts: list[str]) -> list[int]:
         return self.hf.count_tokens([self.prefix + t for t in texts])
@@ -115,6 +108,7 @@ class MarianTranslator(Translator):
             suppress_tokens=suppress,
             # The bound is ours to report, not to hide behind a forced </s>.
             forced_eos_token_id=None,
+            **self.hf.beam_cache_kwargs(opts.num_beams),
         )
         eos = self.hf.model.config.eos_token_id
         pad = self.hf.model.config.pad_token_id

@@ -21,7 +21,14 @@ class Seq2SeqSummarizer(Summarizer):
     def __init__(self, model: ResolvedModel, context: "Context"):
         self.cfg = context.config.summarize
         self.name = model.spec.name
-        self.hf = HFSeq2Seq(model, context.config.runtime, allow_pickle=context.config.models.allow_pickle)
+        self.hf = HFSeq2Seq(
+            model,
+            context.config.runtime,
+            allow_pickle=context.config.models.allow_pickle,
+            quantize=self.cfg.quantize,
+            quantize_key="summarize.quantize",
+        )
+        self.quantize = self.cfg.quantize
         # Config prefix wins; else the manifest's (T5 models need "summarize: ").
         self.prefix = self.cfg.prefix or model.spec.prefix or ""
         self.max_input_tokens = self.hf.max_input_tokens

@@ -154,6 +154,17 @@ def test_changed_config_refused_unless_forced(tmp_path):
     assert result.status == "complete"
 
 
+def test_resume_under_another_quantisation_is_refused(tmp_path):
+    # int8 and float summaries must not mix in one output (nor in the saved caches, which
+    # a forced resume clears).
+    root = tmp_path / "in"
+    write_txt_articles(root, 2)
+    out = tmp_path / "out"
+    run_local(BatchJob(inputs=[root], out=out, config=_cfg()))
+    with pytest.raises(ConfigChanged, match=r"summarize\.quantize \('none' -> 'dynamic_int8'\)"):
+        run_worker(BatchJob(inputs=[root], out=out, config=_cfg("summarize.quantize=dynamic_int8")))
+
+
 def test_out_dir_with_foreign_outputs_or_other_world_size(tmp_path):
     root = tmp_path / "in"
     write_txt_articles(root, 2)
