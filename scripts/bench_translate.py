@@ -388,8 +388,9 @@ def table(report: dict) -> str:
         g, b = report.get(v, {}), beam.get(v, {})
         gx = f"{g['tok_s'] / naive_g:.1f}" if naive_g and g else "-"
         bx = f"{b['tok_s'] / naive_b:.1f}" if naive_b and b else "-"
-        lines.append(f"| {v} | {g.get('tok_s', 0):,.0f} | {gx} | {g.get('peak_rss_mb', 0):,.0f} | "
-                     f"{b.get('tok_s', 0):,.0f} | {bx} | {b.get('peak_rss_mb', 0):,.0f} |")
+        cells = [f"{g['tok_s']:,.0f}", gx, f"{g['peak_rss_mb']:,.0f}"] if g else ["-", "-", "-"]
+        cells += [f"{b['tok_s']:,.0f}", bx, f"{b['peak_rss_mb']:,.0f}"] if b else ["-", "-", "-"]
+        lines.append(f"| {v} | " + " | ".join(cells) + " |")
     lines.append("")
     for key, t in report["targets"].items():
         lines.append(f"{'met ' if t['met'] else 'MISSED'}  {key}: {t['value']}")

@@ -7,10 +7,11 @@ Why: transformers' beam search (`GenerationMixin._beam_search`) calls
 output that generate() repeats `num_beams` times per source (repeat_interleave), so the
 `num_beams` rows of one source are the same tensor values; and `beam_idx` only picks
 among the beams of the same source (`source * num_beams + beam`). Reordering that half
-therefore rewrites every row with an identical one: a full copy of the largest tensors in
-the model per step (measured on a bart-base-shaped model: ~45% of beam-4 summarising time
-on CPU, see scripts/bench_summarize.py). Skipping it changes no value, so the output is
-the same token for token (tests/backends/test_beam_cache.py).
+therefore rewrites every row with an identical one: a copy of the largest tensors in the
+model at every step (bart-base shape, beam 4, 32 sections of ~200 tokens: ~1 GB a step,
+14% of generate() time on the 2-core development VM, 49% with glibc's default malloc,
+whose fresh pages are slow there; README, Summaries). Skipping it changes no value, so
+the output is the same token for token (tests/backends/test_hf.py).
 
 The skip is taken only when `beam_idx` provably stays within each source's beams; any
 other reordering falls back to the stock full reorder.
