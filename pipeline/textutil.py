@@ -16,6 +16,7 @@ _NONCHARACTERS = "\ufdd0-\ufdef\ufffe\uffff" + "".join(
 _CONTROL_RE = re.compile(
     "\x1b\\[[0-?]*[ -/]*[@-~]|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff" + _NONCHARACTERS + "]"
 )
+_WHITESPACE = re.compile(r"\s+")
 # Vertical tab and form feed separate lines or pages: a space keeps the words apart.
 _SPACE_CONTROLS = {"\x0b", "\x0c"}
 
@@ -36,6 +37,16 @@ def strip_control_chars(text: str) -> tuple[str, Counter[str]]:
 
 
 @lru_cache(maxsize=4096)
+def one_line(text: str) -> str:
+    """All whitespace runs (line breaks and no-break spaces too) as one space, trimmed."""
+    return _WHITESPACE.sub(" ", text.replace("\u00a0", " ")).strip()
+
+
+def match_key(text: str) -> str:
+    """`one_line`, case-folded: for telling whether two page texts are the same line."""
+    return one_line(text).casefold()
+
+
 def _char_script(char: str) -> str:
     try:
         name = unicodedata.name(char)

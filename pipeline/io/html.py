@@ -18,6 +18,7 @@ from typing import Any
 from ..config import ReadConfig
 from ..data import Block
 from ..errors import InputError
+from ..textutil import match_key, one_line
 from .decode import decode_bytes
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
@@ -98,16 +99,16 @@ def html_blocks(text: str, path: str | Path, config: ReadConfig) -> tuple[list[B
     if doc.categories:
         meta["categories"] = list(doc.categories)
 
-    links = {_key(a.text_content()) for a in tree.iter("a") if not _in_running_text(a)} - {""}
+    links = {match_key(a.text_content()) for a in tree.iter("a") if not _in_running_text(a)} - {""}
     page_tags = article_tags(tree)
-    tag_keys = {_key(t) for t in page_tags}
+    tag_keys = {match_key(t) for t in page_tags}
     blocks = [
         b for b in _unglue(_main_blocks(doc.body, doc.title), lines, links)
-        if not _only_links(_key(b.text), links) and not _only_tags(b.text, tag_keys)
+        if not _only_links(match_key(b.text), links) and not _only_tags(b.text, tag_keys)
     ]
     if doc.title and not any(b.kind == "title" for b in blocks):
         blocks.insert(0, Block(kind="title", text=doc.title))
-    captions = [_norm(el.text_content()) for el in tree.iter("figcaption")]
+    captions = [one_line(el.text_content()) for el in tree.iter("figcaption")]
     blocks.extend(Block(kind="caption", text=c) for c in captions if c)
     if not any(b.kind in ("paragraph", "heading") for b in blocks):
         _no_main_text(path, lines)
@@ -115,10 +116,10 @@ def html_blocks(text: str, path: str | Path, config: ReadConfig) -> tuple[list[B
         blocks.append(Block(kind="tag", text=tag, is_tag=True))
 
     # Everything the page showed that is now in no block: listed, never silently lost.
-    kept = {_key(b.text) for b in blocks}
-    kept_text = _key(" ".join(b.text for b in blocks))
+    kept = {match_key(b.text) for b in blocks}
+    kept_text = match_key(" ".join(b.text for b in blocks))
     for line in lines:
-        k = _key(line)
+        k = match_key(line)
         if _only_tags(line, tag_keys):
             continue  # the tag list itself: its tags are tag blocks
         if k and k not in kept and not (len(k) >= _MIN_SUBSTRING_MATCH and k in kept_text):
@@ -136,9 +137,9 @@ def article_tags(tree) -> list[str]:
             continue
         names = f"{el.get('class') or ''} {el.get('id') or ''}"
         if el.tag == "a" and "tag" in (el.get("rel") or "").lower().split():
-            found = [_norm(el.text_content())]
+            found = [one_line(el.text_content())]
         elif _names_tag_list(names) and not _names_site_wide(names):
-            found = [_norm(a.text_content()) for a in el.iter("a")]
+            found = [one_line(a.text_content()) for a in el.iter("a")]
         else:
             continue
         tags.extend(t for t in found if t and t not in tags)
@@ -178,7 +179,7 @@ def _only_tags(text: str, tag_keys: set[str]) -> bool:
     if not tag_keys:
         return False
     rest = re.sub(r"^[^:]{1,30}:\s*", "", text)
-    parts = [_key(p) for p in re.split(r"\s*[,;|·•]\s*", rest) if p.strip()]
+    parts = [match_key(p) for p in re.split(r"\s*[,;|·•]\s*", rest) if p.strip()]
     return bool(parts) and all(p in tag_keys for p in parts)
 
 
@@ -192,11 +193,11 @@ def _labelled_links(el) -> str | None:
     # (<strong>Tags:</strong>, <span>Теги:</span>).
     if not label.strip() and children and children[0].tag != "a" and len(children[0]) == 0:
         label = children[0].text or ""
-    label = _norm(label)
+    label = one_line(label)
     if not _LABEL.match(label):
         return None
-    items = [t for t in (_norm(a.text_content()) for a in el.iter("a")) if t]
-    full = _norm(el.text_content())
+    items = [t for t in (one_line(a.text_content()) for a in el.iter("a")) if t]
+    full = one_line(el.text_content())
     if not items or not full.startswith(label):
         return None
     rest = full[len(label) :]
@@ -225,18 +226,18 @@ def _main_blocks(body, title: str | None) -> list[Block]:
     for el in body.iter():
         tag = el.tag if isinstance(el.tag, str) else ""
         if tag == "head":
-            text = _norm(el.text_content() if hasattr(el, "text_content") else "".join(el.itertext()))
+            text = one_line(el.text_content() if hasattr(el, "text_content") else "".join(el.itertext()))
             if not text:
                 continue
-            is_title = not seen_title and (el.get("rend") == "h1" or (title and _key(text) == _key(title)))
+            is_title = not seen_title and (el.get("rend") == "h1" or (title and match_key(text) == match_key(title)))
             seen_title = seen_title or is_title
             blocks.append(Block(kind="title" if is_title else "heading", text=text))
         elif tag in ("p", "item", "quote", "row"):
             if tag == "p" and _inside(el, ("item", "quote", "cell")):
                 continue
             sep = " | " if tag == "row" else " "
-            parts = [_norm(t) for t in (el.itertext() if tag != "row" else (" ".join(c.itertext()) for c in el))]
-            text = _norm(sep.join(p for p in parts if p))
+            parts = [one_line(t) for t in (el.itertext() if tag != "row" else (" ".join(c.itertext()) for c in el))]
+            text = one_line(sep.join(p for p in parts if p))
             if text:
                 blocks.append(Block(kind="paragraph", text=text))
     return blocks
@@ -253,8 +254,8 @@ def _unglue(blocks: list[Block], lines: list[str], links: set[str]) -> list[Bloc
         starts.setdefault(line.split(" ", 1)[0], []).append(i)
     out: list[Block] = []
     for block in blocks:
-        pieces = _as_lines(_norm(block.text), lines, starts) if block.kind == "paragraph" else None
-        if pieces and any(_key(p) in links for p in pieces):
+        pieces = _as_lines(one_line(block.text), lines, starts) if block.kind == "paragraph" else None
+        if pieces and any(match_key(p) in links for p in pieces):
             out.extend(Block(kind="paragraph", text=p) for p in pieces)
         else:
             out.append(block)
@@ -287,7 +288,7 @@ def visible_lines(tree) -> list[str]:
     current: list[str] = []
 
     def flush() -> None:
-        text = _norm(" ".join(current))
+        text = one_line(" ".join(current))
         current.clear()
         if text:
             lines.append(text)
@@ -354,15 +355,7 @@ def _split_tags(tags: list[str]) -> list[str]:
     out: list[str] = []
     for tag in tags:
         for part in re.split(r"\s*[,;]\s*", tag):
-            part = _norm(part)
+            part = one_line(part)
             if part and part not in out:
                 out.append(part)
     return out
-
-
-def _norm(text: str) -> str:
-    return re.sub(r"\s+", " ", text.replace("\u00a0", " ")).strip()
-
-
-def _key(text: str) -> str:
-    return _norm(text).casefold()

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from ..data import Block
+from ..textutil import match_key, one_line
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)^(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL | re.MULTILINE)
 # Hugo's TOML front matter.
@@ -93,7 +94,7 @@ def markdown_blocks(text: str, path: str | Path | None = None) -> tuple[list[Blo
         if titles:
             # The front matter names the title; an H1 repeating it is not a second one.
             i = titles[0]
-            if _key(blocks[i].text) == _key(fm_title):
+            if match_key(blocks[i].text) == match_key(fm_title):
                 del blocks[i]
             else:
                 blocks[i] = Block(kind="heading", text=blocks[i].text)
@@ -179,11 +180,11 @@ class _MarkdownWalker:
         except (etree.ParserError, ValueError):
             return  # a comment or a lone closing tag: nothing visible
         for img in root.iter("img"):
-            alt = _norm(img.get("alt") or "")
+            alt = one_line(img.get("alt") or "")
             if alt:
                 self.out.append(Block(kind="caption", text=alt))
         for cap in list(root.iter("figcaption")):
-            text = _norm(cap.text_content())
+            text = one_line(cap.text_content())
             if text:
                 self.out.append(Block(kind="caption", text=text))
             cap.drop_tree()
@@ -216,13 +217,13 @@ def _inline_text(token) -> tuple[list[str], list[str]]:
         elif kind == "hardbreak":
             lines.append("")
         elif kind == "image":
-            alt = _norm("".join(c.content for c in child.children or [] if c.type in ("text", "code_inline")))
-            title = _norm(child.attrGet("title") or "")
+            alt = one_line("".join(c.content for c in child.children or [] if c.type in ("text", "code_inline")))
+            title = one_line(child.attrGet("title") or "")
             for text in (alt, title):
                 if text and text not in captions:
                     captions.append(text)
         # em/strong/s/link open and close: markup only, their text comes as text tokens.
-    return [_norm(line) for line in lines if _norm(line)], captions
+    return [one_line(line) for line in lines if one_line(line)], captions
 
 
 def _front_matter_meta(front: dict[str, Any]) -> tuple[dict[str, Any], str | None, list[str]]:
@@ -236,7 +237,7 @@ def _front_matter_meta(front: dict[str, Any]) -> tuple[dict[str, Any], str | Non
         if value is None or value == "" or value == []:
             continue
         if key in _FM_TITLE and title is None:
-            title = _norm(_scalar(value))
+            title = one_line(_scalar(value))
         elif key in _FM_DATE and "date" not in meta:
             meta["date"] = _scalar(value)
         elif key in _FM_AUTHOR and "author" not in meta:
@@ -267,7 +268,7 @@ def _scalar(value: Any) -> str:
         return ", ".join(_scalar(v) for v in value)
     if isinstance(value, (_dt.date, _dt.datetime)):
         return value.isoformat()
-    return _norm(str(value))
+    return one_line(str(value))
 
 
 def _items(value: Any) -> list[str]:
@@ -298,11 +299,3 @@ def _lang_code(value: str) -> str | None:
     """'uk', 'uk-UA', 'uk_UA', 'EN' -> an ISO 639 code; anything else -> None."""
     match = re.fullmatch(r"([A-Za-z]{2,3})(?:[-_][A-Za-z0-9]+)*", value.strip())
     return match.group(1).lower() if match else None
-
-
-def _norm(text: str) -> str:
-    return re.sub(r"\s+", " ", text.replace("\u00a0", " ")).strip()
-
-
-def _key(text: str) -> str:
-    return _norm(text).casefold()

@@ -24,6 +24,7 @@ from typing import Any, Iterator, Mapping
 from ..config import ReadConfig
 from ..data import Article, Block, Source
 from ..errors import InputError
+from ..textutil import strip_control_chars
 from .jsonl import json_problem
 
 RECORD_SUFFIXES = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json", ".csv": "csv", ".parquet": "parquet"}
@@ -317,8 +318,6 @@ def _csv_encoding(path: Path) -> str:
 
 
 def _field_str(value: Any, name: str, stripped: list[str]) -> str | None:
-    from ..textutil import strip_control_chars
-
     value = _optional_str(value)
     if value is None:
         return None
