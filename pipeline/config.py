@@ -61,6 +61,16 @@ class ReadConfig(Section):
     # HTML main-text extraction (trafilatura): balanced | precision (less chrome) | recall (more text).
     html_focus: Literal["balanced", "precision", "recall"] = "balanced"
     html_include_tables: bool = True
+    # Page parts removed before main-text extraction (XPath): video players, whose
+    # controls and dialogs ("This is a modal window.", "Now watching") read as text.
+    html_prune_xpath: list[str] = Field(
+        default_factory=lambda: [
+            "//*[contains(concat(' ', normalize-space(@class), ' '), ' video-js ')]",
+            "//*[contains(concat(' ', normalize-space(@class), ' '), ' vjs-modal-dialog ')]",
+            "//*[contains(concat(' ', normalize-space(@class), ' '), ' jwplayer ')]",
+            "//*[contains(concat(' ', normalize-space(@class), ' '), ' jw-wrapper ')]",
+        ]
+    )
 
     @field_validator("legacy_encodings")
     @classmethod
@@ -94,6 +104,23 @@ class CleanConfig(Section):
             r"(читайте|дивіться|див\.) (також|більше)\b.*|також читайте\b.*|на цю тему\b.*",
             r"(поиск|меню|поделиться|реклама|комментарии|подписаться|подписывайтесь\b.*|все новости|загрузка\.*)",
             r"(читайте|смотрите) (также|еще|ещё)\b.*|по теме\b.*",
+            # Teasers for other articles in the major European languages: the phrase then anything.
+            r"(you (may|might) also like|recommended for you|don'?t miss|most (read|popular)( now)?)\b.*",
+            r"(lea|lee|leer|ver) también\b.*|(te|le) puede interesar\b.*|también te puede interesar\b.*|puede interesarte\b.*|te recomendamos\b.*|(noticias|artículos) relacionad[oa]s\b.*|contenido relacionado\b.*|sigue leyendo\b.*",
+            r"(leia|veja) (também|mais)\b.*|saiba mais\b.*|(você|voce) (pode|vai) gostar\b.*|(notícias|matérias|conteúdos?) relacionad[oa]s\b.*|continue lendo\b.*",
+            r"(czytaj|przeczytaj|zobacz) (też|także|również|więcej)\b.*|polecamy\b.*|(powiązane|podobne) artykuły\b.*",
+            r"lesen sie (auch|mehr|hier)\b.*|(auch|ebenfalls) interessant\b.*|das könnte sie (auch )?interessieren\b.*|mehr zum thema\b.*|beiträge aus dem forum\b.*|weitere (artikel|beiträge|nachrichten)\b.*|siehe auch\b.*|weiterlesen\b.*|zum thema\b.*",
+            r"(à )?lire (aussi|également|la suite)\b.*|(à )?voir aussi\b.*|sur le même sujet\b.*|articles? (liés|similaires)\b.*|vous (aimerez|pourriez aimer) aussi\b.*|en savoir plus\b.*",
+            r"leggi (anche|di più|tutto)\b.*|(ti )?potrebbe interessar(ti|e)\b.*|articoli correlati\b.*|(vedi|guarda) anche\b.*|continua a leggere\b.*",
+            r"lees (ook|meer)\b.*|bekijk ook\b.*|gerelateerde artikelen\b.*",
+            # Share, comment, subscribe and advertising labels in those languages (whole line).
+            r"(compartir|compartilhar|partager|teilen|condividi|udostępnij|delen|comentarios|comentários|commentaires|kommentare|commenti|komentarze|reacties|publicidad|publicidade|publicité|anzeige|werbung|pubblicità|reklama|advertentie|suscríbete|assine|abonnieren|s'abonner|iscriviti|subskrybuj)",
+            # Footers and relative times ("2 hours ago", "hace una hora", "vor 3 Stunden").
+            r"(©|copyright\b|\(c\)\s).{0,80}",
+            r"(\d+|an?|one) (minutes?|hours?|days?) ago|hace (un|una|\d+) (minutos?|horas?|días?)|vor (einer|einem|\d+) (minuten?|stunden?|tag(en)?)|il y a (une?|\d+) (minutes?|heures?|jours?)|há (um|uma|\d+) (minutos?|horas?|dias?)|\d+ (minut[ay]?|godzin[ay]?|dni) temu|(un'|\d+) (minut[oi]|or[ae]|giorni) fa",
+            # Video-player controls and dialogs (video.js, jwplayer) that read as text.
+            r"this is a modal window\.?|(beginning|end) of dialog window\..*|close modal dialog|now (watching|playing)|up next|video player is loading\.?|play( video)?|pause|(un)?mute|full ?screen|replay|autoplay|skip ad",
+            r"(current|remaining) time(\s*[-\d:].*)?|duration(\s*[-\d:].*)?|loaded: ?[\d.]+%|stream type live|seek to live.*|playback rate.*|(captions|subtitles)( settings| off)?.*|audio track|text color.*",
         ]
     )
     # Prefix regexes (case-insensitive) for metadata lines kept out of the body. Lines longer

@@ -87,6 +87,11 @@ def html_blocks(text: str, path: str | Path, config: ReadConfig) -> tuple[list[B
         favor_precision=config.html_focus == "precision",
         favor_recall=config.html_focus == "recall",
         deduplicate=False,
+        # Dates only from what the page states for the article (meta tags, <time>, URL):
+        # the extensive search turns a footer "© 2024" into 2024-01-01. Dated lines in the
+        # text are still found by the clean stage's date patterns.
+        date_extraction_params={"extensive_search": False, "original_date": True},
+        prune_xpath=list(config.html_prune_xpath) or None,
     )
     lines = visible_lines(tree)
     if doc is None or doc.body is None or not len(doc.body):
@@ -99,15 +104,13 @@ def html_blocks(text: str, path: str | Path, config: ReadConfig) -> tuple[list[B
     if doc.categories:
         meta["categories"] = list(doc.categories)
 
-    links = {match_key(a.text_content()) for a in tree.iter("a") if not _in_running_text(a)} - {""}
+    links = {match_key(a.text_content()) for a in tree.iter("a") if _is_link(a) and not _in_running_text(a)} - {""}
     page_tags = article_tags(tree)
     tag_keys = {match_key(t) for t in page_tags}
-    blocks = [
-        b for b in _unglue(_main_blocks(doc.body, doc.title), lines, links)
-        if not _only_links(match_key(b.text), links) and not _only_tags(b.text, tag_keys)
-    ]
-    if doc.title and not any(b.kind == "title" for b in blocks):
-        blocks.insert(0, Block(kind="title", text=doc.title))
+    first_level: set[int] = set()
+    blocks = _mark_teasers(_unglue(_main_blocks(doc.body, first_level), lines, links), _link_shares(tree))
+    blocks = [b for b in blocks if b.kind == "chrome" or (not _only_links(match_key(b.text), links) and not _only_tags(b.text, tag_keys))]
+    blocks = _choose_title(blocks, doc.title, first_level)
     captions = [one_line(el.text_content()) for el in tree.iter("figcaption")]
     blocks.extend(Block(kind="caption", text=c) for c in captions if c)
     if not any(b.kind in ("paragraph", "heading") for b in blocks):
@@ -220,27 +223,140 @@ def _no_main_text(path, lines: list[str]) -> None:
     )
 
 
-def _main_blocks(body, title: str | None) -> list[Block]:
+def _main_blocks(body, first_level: set[int]) -> list[Block]:
+    """The extractor's main text as blocks: headings, paragraphs, list items, quotes and
+    table rows, plus text it left loose between them (after a heading, directly in a
+    container), which is a paragraph of its own rather than lost. The ids of <h1>
+    headings are added to `first_level`."""
     blocks: list[Block] = []
-    seen_title = False
-    for el in body.iter():
+    loose: list[str] = []
+
+    def flush() -> None:
+        text = one_line(" ".join(loose))
+        loose.clear()
+        if text:
+            blocks.append(Block(kind="paragraph", text=text))
+
+    def walk(el) -> None:
         tag = el.tag if isinstance(el.tag, str) else ""
         if tag == "head":
-            text = one_line(el.text_content() if hasattr(el, "text_content") else "".join(el.itertext()))
-            if not text:
-                continue
-            is_title = not seen_title and (el.get("rend") == "h1" or (title and match_key(text) == match_key(title)))
-            seen_title = seen_title or is_title
-            blocks.append(Block(kind="title" if is_title else "heading", text=text))
+            flush()
+            text = one_line("".join(el.itertext()))
+            if text:
+                blocks.append(Block(kind="heading", text=text))
+                if el.get("rend") == "h1":
+                    first_level.add(id(blocks[-1]))
         elif tag in ("p", "item", "quote", "row"):
-            if tag == "p" and _inside(el, ("item", "quote", "cell")):
-                continue
+            flush()
             sep = " | " if tag == "row" else " "
             parts = [one_line(t) for t in (el.itertext() if tag != "row" else (" ".join(c.itertext()) for c in el))]
             text = one_line(sep.join(p for p in parts if p))
             if text:
                 blocks.append(Block(kind="paragraph", text=text))
+        else:  # a container (body, div, list, table) or inline markup left loose in one
+            if tag in ("lb", "list", "table", "div", "graphic"):
+                flush()
+            if el.text and tag:
+                loose.append(el.text)
+            for child in el:
+                walk(child)
+            if tag in ("list", "table", "div"):
+                flush()
+        if el.tail and el is not body:
+            loose.append(el.tail)
+
+    walk(body)
+    flush()
     return blocks
+
+
+def _choose_title(blocks: list[Block], page_title: str | None, first_level: set[int]) -> list[Block]:
+    """The title is the page's own (its metadata: og:title, <title>) unless the body's
+    first heading matches it better (the page title often carries the site name: "Headline
+    | Site"); a first heading that does not match it stays a heading ("Read more" is not a
+    title). Without a page title, a first-level first heading is the title."""
+    first = next((i for i, b in enumerate(blocks) if b.kind == "heading"), None)
+    # Only a heading before any paragraph can be the article's title.
+    if first is not None and any(b.kind == "paragraph" for b in blocks[:first]):
+        first = None
+    if first is not None:
+        heading = blocks[first]
+        if (page_title and _title_match(heading.text, page_title)) or (not page_title and id(heading) in first_level):
+            return [*blocks[:first], Block(kind="title", text=heading.text), *blocks[first + 1 :]]
+    if page_title:
+        return [Block(kind="title", text=one_line(page_title)), *blocks]
+    return blocks
+
+
+def _title_match(heading: str, title: str) -> bool:
+    """The heading is the page title, or the page title is the heading plus a site name."""
+    h, t = match_key(heading), match_key(title)
+    if h == t:
+        return True
+    words_h, words_t = re.findall(r"\w+", h), re.findall(r"\w+", t)
+    if not words_h:
+        return False
+    shared = sum(1 for w in words_h if w in words_t)
+    return shared / len(words_h) >= 0.8 and shared / max(len(words_t), 1) >= 0.5
+
+
+_TEASER_LABEL = re.compile(r"^\W*[\w'’-]+(?:[ \t]+[\w'’-]+){0,4}[ \t]*:\s*$")
+
+
+def _link_shares(tree) -> dict[str, tuple[float, str]]:
+    """For each short block element of the page: (share of its text that is link text,
+    its text before the first link when the rest is only links), keyed by its line key."""
+    out: dict[str, tuple[float, str]] = {}
+    for el in tree.iter("p", "li", "div", "dd", "td", "h2", "h3", "h4", "h5", "h6", "strong", "b", "span"):
+        text = one_line(el.text_content())
+        if not text or len(text) > 300:
+            continue
+        link_texts = [one_line(a.text_content()) for a in el.iter("a") if _is_link(a)]
+        link_chars = sum(len(t) for t in link_texts)
+        if not link_chars:
+            continue
+        lead = one_line(" ".join(_text_before_link(el)))
+        # Only a label, links and separators: "Lea también: <a>…</a>", not "Tip: <a>…</a>!".
+        rest = text[len(lead) :] if text.startswith(lead) else text
+        for t in link_texts:
+            rest = rest.replace(t, " ", 1)
+        if not _LIST_SEPARATORS.match(rest):
+            lead = ""
+        out.setdefault(match_key(text), (min(1.0, link_chars / len(text)), lead))
+    return out
+
+
+def _text_before_link(el) -> list[str]:
+    """The texts of `el` in document order up to its first link."""
+    parts = [el.text or ""]
+    for child in el:
+        if _is_link(child) or any(_is_link(a) for a in child.iter("a")):
+            if not _is_link(child):
+                parts.extend(_text_before_link(child))
+            return parts
+        parts.append(child.text_content() if isinstance(child.tag, str) else "")
+        parts.append(child.tail or "")
+    return parts
+
+
+def _mark_teasers(blocks: list[Block], shares: dict[str, tuple[float, str]]) -> list[Block]:
+    """Teasers for other articles, in any language, by shape rather than wording: a short
+    label ending in ':' with a link after it ("Lea también: <a>...</a>", "Czytaj też:" on
+    its own line and the link on the next). Both become chrome blocks."""
+    out = list(blocks)
+    for i, block in enumerate(out):
+        if block.kind not in ("paragraph", "heading"):
+            continue
+        share, lead = shares.get(match_key(block.text), (0.0, ""))
+        if share >= 0.5 and _TEASER_LABEL.match(lead or ""):
+            out[i] = Block(kind="chrome", text=block.text)
+            continue
+        nxt = out[i + 1] if i + 1 < len(out) else None
+        if _TEASER_LABEL.match(block.text) and nxt is not None and nxt.kind == "paragraph":
+            if shares.get(match_key(nxt.text), (0.0, ""))[0] >= 0.9 and len(nxt.text) <= 200:
+                out[i] = Block(kind="chrome", text=block.text)
+                out[i + 1] = Block(kind="chrome", text=nxt.text)
+    return out
 
 
 def _unglue(blocks: list[Block], lines: list[str], links: set[str]) -> list[Block]:
@@ -325,14 +441,52 @@ def visible_lines(tree) -> list[str]:
     return lines
 
 
+def _is_link(el) -> bool:
+    """A link a reader can follow; a named anchor (<a name="x">) is just its text."""
+    return el.tag == "a" and el.get("href") is not None
+
+
 def _in_running_text(el) -> bool:
-    """A link inside a sentence ("said <a>the ministry</a> on Monday") is part of that line."""
+    """A link or inline item inside a sentence ("said <a>the ministry</a> on Monday",
+    "high for <span><a>Joe Biden</a></span>.") is part of that line. For a link, the
+    whole line it sits in counts (the text of its nearest block element outside other
+    links), however deeply inline elements wrap it; other items look at their siblings."""
+    if el.tag == "a":
+        block = el.getparent()
+        while block is not None and isinstance(block.tag, str) and block.tag.lower() not in _LINE_BREAKERS:
+            block = block.getparent()
+        if block is None:
+            return False
+        return bool(re.search(r"[^\W_]", _text_outside_links(block)))
+    return _beside_text(el)
+
+
+def _beside_text(el) -> bool:
     parent = el.getparent()
     if parent is None:
         return False
     if (parent.text or "").strip():
         return True
     return any((child.tail or "").strip() for child in parent)
+
+
+def _text_outside_links(block) -> str:
+    """The block's own inline text: without links, nested blocks, invisible parts and
+    items standing alone (a "Share" label beside share links is no sentence)."""
+    parts: list[str] = [block.text or ""]
+
+    def walk(el) -> None:
+        tag = el.tag.lower() if isinstance(el.tag, str) else ""
+        skip = not tag or tag in _INVISIBLE or tag in _LINE_BREAKERS or _is_link(el) or (tag in _INLINE_ITEMS and not _beside_text(el))
+        if not skip:
+            parts.append(el.text or "")
+            for child in el:
+                walk(child)
+        parts.append(el.tail or "")
+
+    for child in block:
+        walk(child)
+    return " ".join(parts)
 
 
 def _only_links(text: str, links: set[str]) -> bool:

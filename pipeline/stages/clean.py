@@ -155,8 +155,11 @@ class CleanStage(ArticleStage):
         tags: list[str] = []
         content: list[Block] = []
         for block in candidates:
-            kind = block.kind if block.kind in (*_META_KINDS, "tag") else None
-            if block.kind in ("paragraph", "heading", "dropped"):
+            kind = block.kind if block.kind in (*_META_KINDS, "tag", "chrome") else None
+            if block.kind == "title":
+                # A chrome title ("Read more") is never the title; nothing else moves it.
+                kind = "chrome" if self.rules.kind_of(block.text) == "chrome" else None
+            elif block.kind in ("paragraph", "heading", "dropped"):
                 kind = self.rules.kind_of(block.text)
                 # Lines the HTML extractor left out: metadata is kept, the rest listed as
                 # removed; an all-caps menu item there is not an article tag.
