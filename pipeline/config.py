@@ -225,6 +225,27 @@ class LangIdConfig(Section):
     # Ukrainian or Russian for text too short to have such letters.
     orthographic_evidence: bool = True
     lexical_evidence: bool = True
+    # Word-frequency evidence for uk vs ru (wordfreq): a word at least frequency_margin Zipf
+    # units more frequent in one language votes for it (short text, tags, headings).
+    frequency_evidence: bool = True
+    frequency_margin: float = Field(0.5, ge=0.0)
+    # Word shape for uk vs ru on text of at most word_shape_max_words words: a character
+    # 4-gram model learnt from the word_shape_words most frequent words of each language
+    # (wordfreq), its log-odds added to lingua's with this weight (pipeline/lang/wordshape.py).
+    word_shape_evidence: bool = True
+    word_shape_words: int = Field(100_000, ge=1000)
+    word_shape_weight: float = Field(0.5, ge=0.0)
+    word_shape_max_words: int = Field(3, ge=1)
+    # Any other language lingua knows is named (ISO 639-1) when an all-languages model gives
+    # it at least open_min_confidence on a text of open_min_words or more words; shorter text
+    # stays within `languages` + `extra_languages`. Such text is translated only through a
+    # route the config has (e.g. translate.models mul-en), else left with a warning.
+    open_set: bool = True
+    open_min_words: int = Field(4, ge=1)
+    open_min_confidence: float = Field(0.9, ge=0.0, le=1.0)
+    # The all-languages model in lingua's low-accuracy mode: ~80 MB and milliseconds to load
+    # instead of ~1 GB and tens of seconds; reliable on sentences, which is all it decides.
+    open_low_accuracy: bool = True
     # A segment of at most this many words that has no evidence of its own and a confidence
     # below short_min_confidence takes its block's language.
     short_words: int = Field(4, ge=0)

@@ -11,6 +11,7 @@ Steps 2-3 overrule step 4: that is where short Ukrainian/Russian text goes wrong
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ from ..errors import ConfigError
 from ..lru import LRUCache
 from ..text.scripts import script_counts, script_of
 from .alphabets import script_of_lang
-from .evidence import lexical_counts, orthographic_counts
+from .evidence import frequency_counts, lexical_counts, orthographic_counts, words_fit
 
 if TYPE_CHECKING:
     from ..config import LangIdConfig
@@ -50,7 +51,7 @@ class LinguaDetector:
                 raise ConfigError(f"langid.languages: '{code}' is not an ISO 639-1 code lingua knows") from None
         self.languages = list(languages)
         if len(codes) == 1:
-            self._only = languages[0]
+            self._only = languages[0].lower()
             self._detector = None
         else:
             self._only = None
@@ -66,6 +67,13 @@ class LinguaDetector:
         values = self._detector.compute_language_confidence_values(text)
         return {v.language.iso_code_639_1.name.lower(): float(v.value) for v in values}
 
+    @staticmethod
+    def all_languages() -> list[str]:
+        """Every language lingua knows, as ISO 639-1 codes."""
+        from lingua import Language
+
+        return sorted(lang.iso_code_639_1.name.lower() for lang in Language.all())
+
     def detect(self, text: str) -> tuple[str, float]:
         values = self.confidences(text)
         if not values:
@@ -78,7 +86,7 @@ class LanguageIdentifier:
     """Language of one text from the `langid` config: evidence first, then statistics.
     `detect(text) -> Detection(lang, confidence, script, evidence)`; results are cached."""
 
-    def __init__(self, config: "LangIdConfig", detector=None):
+    def __init__(self, config: "LangIdConfig", detector=None, open_detector=None):
         self.config = config
         self.main = list(dict.fromkeys(config.languages))
         self.extra = [l for l in dict.fromkeys(config.extra_languages) if l not in self.main]
@@ -95,6 +103,8 @@ class LanguageIdentifier:
             self._by_script.setdefault(script_of_lang(lang), []).append(lang)
         # Detection is deterministic, so this cache is never saved with a batch's commits.
         self._cache: LRUCache[str, Detection] = LRUCache(config.cache_size, max_bytes=int(config.cache_mb * 2**20))
+        self._open = open_detector  # built on first use: most batches never need it
+        self._open_set = config.open_set and (open_detector is not None or config.backend == "lingua")
 
     def detect(self, text: str) -> Detection:
         hit = self._cache.get(text)
@@ -105,6 +115,34 @@ class LanguageIdentifier:
         return found
 
     def _detect(self, text: str) -> Detection:
+        found = self._restricted(text)
+        if self._open_set and found.evidence in ("script", "statistics") and len(_WORD_RE.findall(text)) >= self.config.open_min_words:
+            other = self._open_set_language(text, found)
+            if other is not None:
+                return other
+        return found
+
+    def _open_set_language(self, text: str, found: Detection) -> Detection | None:
+        """A language outside the candidates, named when the all-languages model is sure
+        of it: "Die Regierung hat ..." is German, not English with confidence 1.0. Only for
+        text of open_min_words or more (short text is where the restriction earns its
+        keep), never against evidence (letters, function words) for a candidate, and only
+        when the words are more usual in that language (word frequencies) than in the one
+        the candidates gave: a character model alone calls some English sentences Latin."""
+        if self._open is None:
+            self._open = LinguaDetector(LinguaDetector.all_languages(), low_accuracy=self.config.open_low_accuracy)
+        values = self._open.confidences(text)
+        if not values:
+            return None
+        lang = max(values, key=values.get)
+        conf = values[lang]
+        if lang in self.candidates or conf < self.config.open_min_confidence:
+            return None
+        if not words_fit(text, lang, found.lang):
+            return None
+        return Detection(lang, round(conf, 4), found.script, "open-set")
+
+    def _restricted(self, text: str) -> Detection:
         counts = script_counts(text)
         total = sum(counts.values())
         if not total:
@@ -137,6 +175,8 @@ class LanguageIdentifier:
                 votes[lang] += 2 * n
         if self.config.lexical_evidence and "uk" in pool and "ru" in pool:
             votes.update(lexical_counts(text, skip_marked=self.config.orthographic_evidence))
+        if self.config.frequency_evidence and "uk" in pool and "ru" in pool:
+            votes.update(frequency_counts(text, self.config.frequency_margin, skip_marked=self.config.orthographic_evidence))
         if not votes:
             return pool
         ranked = votes.most_common()
@@ -157,6 +197,8 @@ class LanguageIdentifier:
         else:
             lang, conf = self.detector.detect(text)
             values = {lang: conf} if lang in pool else {}
+        if self.config.word_shape_evidence and values.get("uk") and values.get("ru"):
+            values = self._with_word_shape(text, values)
         norm = sum(values.values())
         if not values or norm <= 0:
             return Detection(UNDETERMINED, 0.0, script, "statistics")
@@ -169,6 +211,21 @@ class LanguageIdentifier:
         if conf < self.config.min_confidence:
             return Detection(UNDETERMINED, round(conf, 4), script, "statistics")
         return Detection(lang, round(conf, 4), script, "statistics")
+
+    def _with_word_shape(self, text: str, values: dict[str, float]) -> dict[str, float]:
+        """uk vs ru on short text: lingua's log-odds plus word_shape_weight times the word
+        shape model's (summed over the words); sentences are left to lingua alone."""
+        found = [w for w in _WORD_RE.findall(text) if w[0].lower() in "абвгґдеєжзиіїйклмнопрстуфхцчшщьюяёыэъ"]
+        if not found or len(found) > self.config.word_shape_max_words:
+            return values
+        from .wordshape import word_shape_model
+
+        model = word_shape_model(self.config.word_shape_words)
+        both = values["uk"] + values["ru"]
+        p_uk = min(max(values["uk"] / both, 1e-4), 1 - 1e-4)
+        odds = math.log(p_uk / (1 - p_uk)) + self.config.word_shape_weight * sum(model.log_odds(w) for w in found)
+        p_uk = 1.0 / (1.0 + math.exp(-max(min(odds, 50.0), -50.0)))
+        return {**values, "uk": both * p_uk, "ru": both * (1 - p_uk)}
 
     # -- spans ----------------------------------------------------------------------------
 

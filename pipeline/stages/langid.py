@@ -72,7 +72,7 @@ class DetectStage(ArticleStage):
             return
         for seg, one in zip(block.segments, found):
             short = len(seg.text.split()) <= cfg.short_words
-            weak = one.evidence in ("statistics", "none") and one.confidence < cfg.short_min_confidence
+            weak = one.evidence in ("statistics", "open-set", "none") and one.confidence < cfg.short_min_confidence
             if one.lang == UNDETERMINED or (len(block.segments) > 1 and short and weak):
                 # Too short to judge on its own: it is in its block's language.
                 one = Detection(lang, confidence, one.script, "block")
