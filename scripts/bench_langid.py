@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import re
 import sys
@@ -150,7 +151,11 @@ def make_detectors(names: list[str]):
         elif name == "ours-low-accuracy":
             made[name] = LanguageIdentifier(LangIdConfig(cache_size=0, low_accuracy=True))
         elif name == "ours-no-rules":
-            made[name] = LanguageIdentifier(LangIdConfig(cache_size=0, orthographic_evidence=False, lexical_evidence=False))
+            made[name] = LanguageIdentifier(LangIdConfig(
+                cache_size=0, orthographic_evidence=False, lexical_evidence=False, frequency_evidence=False, word_shape_evidence=False
+            ))
+        elif name == "ours-no-wordfreq":
+            made[name] = LanguageIdentifier(LangIdConfig(cache_size=0, frequency_evidence=False, word_shape_evidence=False))
         elif name == "lingua-en-uk-ru":
             made[name] = _Plain(LinguaDetector(list(LANGS)).detect)
         elif name == "lingua-all":
@@ -217,7 +222,7 @@ def evaluate(detector, items) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, default=REPO / ".." / "shared" / "data" / "wmt22-dev")
-    parser.add_argument("--detectors", default="ours,ours-no-rules,lingua-en-uk-ru,lingua-all,langid.py-en-uk-ru")
+    parser.add_argument("--detectors", default="ours,ours-no-wordfreq,ours-no-rules,lingua-en-uk-ru,lingua-all,langid.py-en-uk-ru")
     parser.add_argument("--words", type=Path, default=REPO / ".cache" / "hunspell", help="unpacked dictionary-uk and dictionary-ru npm packages")
     parser.add_argument("--show-errors", type=int, default=0, help="print up to N errors of the first detector per set")
     args = parser.parse_args()
@@ -229,6 +234,10 @@ def main() -> None:
     else:
         print(f"no word lists at {args.words} (see the docstring for the npm command): word sets skipped")
     sets["other languages"] = OTHER
+    import lingua, wordfreq  # noqa: E401  (versions for the record)
+    from importlib.metadata import version
+    print(f"command: python {' '.join(sys.argv)}")
+    print(f"machine: {os.cpu_count()} cpus, load {os.getloadavg()[0]:.2f}; lingua {version('lingua-language-detector')}, wordfreq {version('wordfreq')}")
     print("items: " + ", ".join(f"{k} {len(v)}" for k, v in sets.items()))
     detectors = make_detectors(args.detectors.split(","))
     print("| detector | " + " | ".join(sets) + " | sentences/s |")

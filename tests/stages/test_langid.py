@@ -33,7 +33,7 @@ def test_evidence_overrules_statistics(ident, text, lang, evidence):
 
 
 def test_without_rules_short_text_goes_to_statistics():
-    plain = LanguageIdentifier(LangIdConfig(orthographic_evidence=False, lexical_evidence=False))
+    plain = LanguageIdentifier(LangIdConfig(orthographic_evidence=False, lexical_evidence=False, frequency_evidence=False))
     assert plain.detect("що робити").evidence == "statistics"
 
 
