@@ -28,6 +28,8 @@ class _Work:
 
 class TranslateStage(BatchStage):
     name = "translate"
+    requires = ("segment.lang",)
+    assigns = ("segment.translations",)
 
     def __init__(self, context):
         super().__init__(context)
