@@ -218,9 +218,10 @@ class TranslateGuardsConfig(Section):
 
 
 class TranslateConfig(Section):
+    # Every segment is made available in English and Ukrainian: the target languages are
+    # a constant (data.TARGET_LANGS), not a setting; the record, the pairs outputs and
+    # the digest are built for exactly these two.
     backend: str = "marian"
-    # Languages every segment is made available in.
-    targets: list[str] = Field(default_factory=lambda: ["en", "uk"])
     # Direction "src-tgt" -> model name (manifest), local directory or hub id. "mul-<pivot>"
     # names a multilingual model for source languages without a model of their own.
     models: dict[str, str] = Field(
@@ -255,6 +256,16 @@ class TranslateConfig(Section):
     marian: MarianBackendConfig = Field(default_factory=MarianBackendConfig)
     ctranslate2: CTranslate2BackendConfig = Field(default_factory=CTranslate2BackendConfig)
     guards: TranslateGuardsConfig = Field(default_factory=TranslateGuardsConfig)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_targets(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "targets" in data:
+            raise ValueError(
+                "translate.targets is not a setting: the target languages are always en and uk "
+                "(README, Translation); remove the key"
+            )
+        return data
 
     @field_validator("models")
     @classmethod

@@ -78,3 +78,12 @@ def test_hash_is_stable_and_tracks_changes():
     assert a.config_hash() == b.config_hash()
     c = load_config(TINY_CONFIG, ["translate.num_beams=2"])
     assert c.config_hash() != a.config_hash()
+
+
+def test_target_languages_are_a_constant_not_a_setting():
+    # The key was accepted and ignored by the record, the pairs outputs and the digest.
+    from pipeline.data import TARGET_LANGS
+
+    assert TARGET_LANGS == ("en", "uk")
+    with pytest.raises(ConfigError, match="translate.targets is not a setting: the target languages are always en and uk"):
+        load_config(None, ["translate.targets=[en, de]"])
