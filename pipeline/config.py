@@ -35,10 +35,12 @@ class RuntimeConfig(Section):
 
 
 class ModelsConfig(Section):
-    # Manifest of named models; None means models/manifest.yaml of this checkout.
+    # Manifest of named models; None means the one shipped in the package
+    # (pipeline/resources/manifest.yaml).
     manifest: str | None = None
-    # Where local model directories live (manifest `local_dir`s are relative to it);
-    # None means the manifest's folder.
+    # Where local model directories live (manifest `local_dir`s are relative to it).
+    # None: the folder of `manifest` when one is set; else the checkout's models/ when
+    # running from a checkout, else $XDG_DATA_HOME/newsbridge/models (~/.local/share/...).
     root: str | None = None
     # Per-model local directory overrides: {name: path}.
     local_dirs: dict[str, str] = Field(default_factory=dict)
@@ -473,7 +475,7 @@ def load_config(path: str | Path | None = None, overrides: list[str] | None = No
     origin = "defaults"
     if path is not None:
         origin = str(path)
-        data = _read_yaml(Path(path))
+        data = _read_yaml(_config_file(Path(path)))
     for item in overrides or []:
         _apply_override(data, item)
         origin = f"{origin} + --set"
@@ -485,6 +487,25 @@ def validate_config(data: dict[str, Any], origin: str = "config") -> Config:
         return Config.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(f"{origin}: " + "; ".join(_describe(err) for err in exc.errors())) from None
+
+
+def builtin_configs() -> dict[str, Path]:
+    """The configs shipped inside the package (pipeline/configs/*.yaml), by name."""
+    from importlib import resources
+
+    folder = Path(str(resources.files(__package__).joinpath("configs")))
+    return {p.stem: p for p in sorted(folder.glob("*.yaml"))}
+
+
+def _config_file(path: Path) -> Path:
+    """`path`, or the built-in config of that name (`--config tiny`) when no such file exists:
+    an installed wheel has no checkout to point --config at."""
+    if path.exists() or path.suffix or len(path.parts) != 1:
+        return path
+    builtin = builtin_configs().get(path.name)
+    if builtin is None:
+        raise ConfigError(f"config file not found: {path} (built-in configs: {', '.join(builtin_configs())})")
+    return builtin
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:

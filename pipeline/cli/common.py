@@ -20,7 +20,7 @@ from ..errors import NewsbridgeError
 
 ConfigOpt = Annotated[
     Optional[Path],
-    typer.Option("--config", "-c", help="YAML config (default: built-in defaults = configs/default.yaml)."),
+    typer.Option("--config", "-c", help="YAML config file, or a built-in one by name: default, tiny (default: the built-in defaults)."),
 ]
 SetOpt = Annotated[
     Optional[list[str]],
