@@ -114,3 +114,13 @@ def test_without_a_multilingual_model_german_is_a_warning_not_english(tmp_path, 
     for section in rec["sections"]:
         assert section["text"]["uk"] == section["text"]["de"]
         assert all(any("no_model" in w for w in seg.get("warnings", [])) for seg in section["segments"])
+
+
+def test_detect_names_the_language_in_its_output_contract(tmp_path):
+    path = tmp_path / "de.txt"
+    path.write_text(GERMAN, encoding="utf-8")
+    result = runner.invoke(app, ["detect", str(path)])
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in result.output.splitlines() if line.strip()]
+    assert rows and all(set(r) == {"text", "lang", "confidence", "script", "is_tag"} for r in rows)
+    assert [r["lang"] for r in rows] == ["de"] * len(rows)
