@@ -8,7 +8,7 @@ import math
 import re
 from typing import Callable
 
-from ..text.chunking import split_to_fit
+from ..text.chunking import group_consecutive, split_to_fit
 
 CountTokens = Callable[[list[str]], list[int]]
 
@@ -39,17 +39,7 @@ def pack_chunks(units: list[str], count_tokens: CountTokens, limit: int) -> list
     # Balanced: aim at total/n per chunk rather than filling each to the brim and leaving a
     # small remainder, so every chunk gets a comparable share of the summary.
     goal = sum(sizes) / max(1, math.ceil(sum(sizes) / budget))
-    groups: list[list[str]] = []
-    current: list[str] = []
-    size = 0
-    for piece, n in zip(pieces, sizes):
-        if current and (size + n > budget or size + n / 2 > goal):
-            groups.append(current)
-            current, size = [], 0
-        current.append(piece)
-        size += n
-    if current:
-        groups.append(current)
+    groups = group_consecutive(pieces, sizes, lambda size, n: size + n > budget or size + n / 2 > goal)
     # A joined text can tokenise a little differently from its parts: check and split again.
     out: list[list[str]] = []
     for group, n in zip(groups, count_tokens([" ".join(g) for g in groups])):

@@ -56,21 +56,28 @@ def _split(text: str, count: CountTokens, limit: int, overhead: int, level: int)
     return _cut_run(text, count, limit)
 
 
+def group_consecutive(items: list[str], sizes: list[int], starts_new: Callable[[int, int], bool]) -> list[list[str]]:
+    """Consecutive items in groups, in order: a new group starts when
+    `starts_new(size of the group so far, size of the next item)` says so."""
+    groups: list[list[str]] = []
+    group: list[str] = []
+    size = 0
+    for item, n in zip(items, sizes):
+        if group and starts_new(size, n):
+            groups.append(group)
+            group, size = [], 0
+        group.append(item)
+        size += n
+    if group:
+        groups.append(group)
+    return groups
+
+
 def _pack(parts: list[str], count: CountTokens, limit: int, overhead: int, level: int) -> list[Piece]:
     """Greedily group consecutive parts into pieces under the limit (sizes estimated by
     adding the parts' counts), then make sure every group really fits."""
     sizes = [n - overhead for n in count(parts)]
-    groups: list[list[str]] = []
-    group: list[str] = []
-    size = 0
-    for part, n in zip(parts, sizes):
-        if group and size + n + overhead > limit:
-            groups.append(group)
-            group, size = [], 0
-        group.append(part)
-        size += n
-    if group:
-        groups.append(group)
+    groups = group_consecutive(parts, sizes, lambda size, n: size + n + overhead > limit)
     out: list[Piece] = []
     for g in groups:
         out.extend(_fit_group(g, count, limit, overhead, level))
