@@ -17,6 +17,18 @@ def cache_arg(model) -> str:
     return "cache" if "cache" in inspect.signature(model.forward).parameters else "past_key_values"
 
 
+def logits_processors(no_repeat_ngram_size: int, repetition_penalty: float):
+    """transformers' own processors, so the n-gram block and the penalty are generate()'s."""
+    from transformers import LogitsProcessorList, NoRepeatNGramLogitsProcessor, RepetitionPenaltyLogitsProcessor
+
+    processors = LogitsProcessorList()
+    if repetition_penalty != 1.0:
+        processors.append(RepetitionPenaltyLogitsProcessor(repetition_penalty))
+    if no_repeat_ngram_size > 0:
+        processors.append(NoRepeatNGramLogitsProcessor(no_repeat_ngram_size))
+    return processors
+
+
 def greedy_decode(
     model,
     input_ids,
@@ -31,7 +43,6 @@ def greedy_decode(
     """Greedy decoding of one padded batch: per row (generated ids without start/end
     tokens, True when it stopped at max_new instead of at </s>). Call under inference_mode."""
     import torch
-    from transformers import LogitsProcessorList, NoRepeatNGramLogitsProcessor, RepetitionPenaltyLogitsProcessor
     from transformers.cache_utils import DynamicCache, EncoderDecoderCache
     from transformers.modeling_outputs import BaseModelOutput
 
@@ -40,12 +51,7 @@ def greedy_decode(
     eos = config.eos_token_id
     start = config.decoder_start_token_id
     pad = config.pad_token_id
-    processors = LogitsProcessorList()
-    if repetition_penalty != 1.0:
-        processors.append(RepetitionPenaltyLogitsProcessor(repetition_penalty))
-    if no_repeat_ngram_size > 0:
-        processors.append(NoRepeatNGramLogitsProcessor(no_repeat_ngram_size))
-
+    processors = logits_processors(no_repeat_ngram_size, repetition_penalty)
     cache_name = cache_arg(model)
     rows = input_ids.shape[0]
     hidden = model.get_encoder()(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
