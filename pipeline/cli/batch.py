@@ -65,7 +65,7 @@ def _after_worker(result, err_console, out_console, resume, cfg, inputs, out, ra
         err_console.print(f"changed since the last run, read again: {path}", soft_wrap=True, highlight=False, markup=False)
     if result.redone:
         err_console.print(f"resumed: {result.redone} committed record(s) were damaged or missing in the worker log; done again",
-                          highlight=False)
+                          soft_wrap=True, highlight=False)
     if result.dropped_bytes:
         err_console.print(f"resumed: cut {result.dropped_bytes:,} uncommitted bytes from the end of this worker's log")
     if result.status == "interrupted":

@@ -24,7 +24,7 @@ from typing import Any, Iterator, Mapping
 
 from ..config import ReadConfig
 from ..data import Article, Block, Source
-from ..errors import InputError
+from ..errors import InputError, exception_brief
 from ..textutil import strip_control_chars
 from .files import open_regular, read_bounded
 from .jsonl import json_problem
@@ -186,6 +186,10 @@ def _item(rec: Any, *, path: Path, fmt: str, pos: int, where: str, read: ReadCon
         return RecordItem(pos=pos, where=where, article=record_to_article(rec, path=path, fmt=fmt, row=pos, where=where, read=read))
     except InputError as exc:
         return RecordItem(pos=pos, where=where, error=exc)
+    except MemoryError:
+        return RecordItem(pos=pos, where=where, error=InputError(where, "did not fit in memory; skipped", kind="too_large"))
+    except Exception as exc:  # noqa: BLE001 - one record's failure is its error, the file goes on
+        return RecordItem(pos=pos, where=where, error=InputError(where, f"could not be read as an article ({exception_brief(exc)})", kind="internal"))
 
 
 def _iter_jsonl(path: Path, read: ReadConfig, **_: Any) -> Iterator[RecordItem]:
@@ -231,7 +235,7 @@ def _bounded_lines(fh, limit: int) -> Iterator[tuple[int, bytes | None, int]]:
             size = len(line)
             del line
             while True:
-                rest = fh.readline(1 << 20)
+                rest = fh.readline(1 << 16)
                 size += len(rest)
                 if not rest or rest.endswith(b"\n"):
                     break
@@ -244,7 +248,7 @@ def _count_lines(path: Path) -> int:
     n = 0
     last = b"\n"
     with open_regular(path) as fh:
-        while block := fh.read(1 << 20):
+        while block := fh.read(1 << 18):
             n += block.count(b"\n")
             last = block[-1:]
     return n + (last != b"\n")
