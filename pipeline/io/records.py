@@ -17,7 +17,6 @@ import csv
 import hashlib
 import io
 import json
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator, Mapping
@@ -25,7 +24,8 @@ from typing import Any, Iterator, Mapping
 from ..config import ReadConfig
 from ..data import Article, Block, Source
 from ..errors import InputError, exception_brief
-from ..textutil import strip_control_chars
+from ..text.cleanup import strip_control_chars
+from ..text.ids import slug
 from .files import open_regular, read_bounded
 from .jsonl import json_problem
 
@@ -161,7 +161,7 @@ def record_to_article(rec: Mapping[str, Any], *, path: Path, fmt: str, row: int,
         article.warn(f"{where}: control or non-text characters removed from {', '.join(stripped)}")
     if title:
         # The record says which line is the title; the body is split as clean splits text.
-        from ..stages.clean import split_blocks
+        from ..text.blocks import split_blocks
 
         article.blocks = [Block(kind="title", text=title)] + [Block(kind="paragraph", text=t) for t in split_blocks(text)]
     return article
@@ -427,7 +427,7 @@ def _iter_table_chunks(path: Path, fmt: str, read: ReadConfig, columns: list[str
 
 def _csv_encoding(path: Path) -> str:
     """The encoding of a CSV file, decided on its first MB like a text file's."""
-    from .readers import decode_bytes
+    from .decode import decode_bytes
 
     with open_regular(path) as fh:
         sample = fh.read(_CSV_SNIFF_BYTES)
@@ -456,8 +456,7 @@ def _optional_str(value: Any) -> str | None:
 
 
 def _slug(path: Path) -> str:
-    stem = Path(str(path).split("::")[0]).stem
-    return re.sub(r"[^\w.-]+", "-", stem, flags=re.UNICODE).strip("-") or "records"
+    return slug(Path(str(path).split("::")[0]).stem, "records")
 
 
 def _looks_binary(text: str) -> bool:
