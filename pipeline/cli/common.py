@@ -88,8 +88,8 @@ def cli_errors(func: Callable[..., Any]) -> Callable[..., Any]:
 
         try:
             return func(*args, **kwargs)
-        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
-            raise
+        except (typer.Exit, typer.Abort, click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+            raise  # exits already decided (fail() above all)
         except NewsbridgeError as exc:
             raise fail(str(exc), exc.exit_code) from None
         except KeyboardInterrupt:

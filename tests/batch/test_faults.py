@@ -465,3 +465,21 @@ def test_touched_but_unchanged_input_is_not_redone(tmp_path):
     saved = json.loads(con.execute("SELECT fingerprint FROM inputs").fetchone()[0])
     con.close()
     assert saved["mtime_ns"] == feed.stat().st_mtime_ns  # the new mtime is remembered
+
+
+def test_an_exit_the_command_chose_is_not_a_crash(tmp_path, monkeypatch):
+    """fail() inside a command (Ctrl-C's exit 130, an unbalanced account) passes the boundary as is."""
+    import typer
+
+    from pipeline.cli.common import cli_errors, fail
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
+
+    @cli_errors
+    def command(out=None):
+        raise fail("stopped by SIGINT", 130)
+
+    with pytest.raises(typer.Exit) as info:
+        command(out=tmp_path)
+    assert info.value.exit_code == 130 and not list(tmp_path.glob("newsbridge-crash-*"))
