@@ -77,17 +77,23 @@ def tiny_root() -> Path:
     return root
 
 
-def run_once(cmd: list[str], env: dict[str, str]) -> tuple[float, bytes]:
+def run_once(cmd: list[str], env: dict[str, str]) -> tuple[float, float, bytes]:
+    """(wall seconds, CPU seconds of the run, its record without the signature)."""
+    import resource
+
     out = Path(tempfile.mkdtemp(prefix="bench-contention-"))
     try:
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         t0 = time.perf_counter()
         proc = subprocess.run([*cmd, "--out", str(out)], env=env, capture_output=True)
         seconds = time.perf_counter() - t0
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)  # the busy processes are reaped later
+        cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
         if proc.returncode != 0:
             sys.exit(f"run failed ({proc.returncode}): {proc.stderr.decode()[-800:]}")
         record = json.loads(next(out.glob("*.json")).read_text(encoding="utf-8"))
         record.pop("signature", None)
-        return seconds, json.dumps(record, sort_keys=True).encode()
+        return seconds, cpu, json.dumps(record, sort_keys=True).encode()
     finally:
         shutil.rmtree(out, ignore_errors=True)
 
@@ -121,6 +127,7 @@ def main() -> None:
     base_env["PYTHONPATH"] = str(REPO)
     variants = [v for v in args.variants.split(",") if v]
     times: dict[tuple[str, str], list[float]] = {}
+    cpus_used: dict[tuple[str, str], list[float]] = {}
     outputs: dict[str, bytes] = {}
     print(f"# {' '.join(sys.argv)}")
     print(f"# {platform.platform()}, python {platform.python_version()}, usable CPUs {cpus}, article {path.stat().st_size:,} bytes, "
@@ -133,24 +140,29 @@ def main() -> None:
                     env["PYTHONPATH"] = args.baseline_repo
                 busy = [subprocess.Popen([sys.executable, "-c", BUSY]) for _ in range(args.busy if cond == "busy" else 0)]
                 try:
-                    seconds, out = run_once(cmd, env)
+                    seconds, cpu, out = run_once(cmd, env)
                 finally:
                     for p in busy:
                         p.kill()
                         p.wait()
                 times.setdefault((name, cond), []).append(seconds)
+                cpus_used.setdefault((name, cond), []).append(cpu)
                 if outputs.setdefault(name, out) != out:
                     print(f"# warning: {name} gave different outputs across runs")
-                print(f"  rep {rep} {cond:5s} {name:8s} {seconds:7.1f} s  (load {os.getloadavg()[0]:.2f})", flush=True)
+                print(f"  rep {rep} {cond:5s} {name:8s} {seconds:7.1f} s wall {cpu:7.1f} s CPU  (load {os.getloadavg()[0]:.2f})", flush=True)
     same = len(set(outputs.values())) == 1
     fair = (args.busy + cpus) / cpus
     print(f"\noutputs identical across variants: {same}")
     print(f"fair-share slowdown beside {args.busy} busy processes on {cpus} CPUs: {fair:.2f}x; target <= {1.5 * fair:.2f}x")
-    print(f"{'variant':10s} {'quiet s':>8s} {'busy s':>8s} {'slowdown':>9s} {'vs fair':>8s}")
+    # CPU seconds: what spinning threads burn shows up here even when other users of the
+    # machine make wall times noisy.
+    print(f"{'variant':10s} {'quiet s':>8s} {'busy s':>8s} {'slowdown':>9s} {'vs fair':>8s} {'CPU quiet':>10s} {'CPU busy':>9s}")
     for name in variants:
         q = statistics.median(times[(name, "quiet")])
         b = statistics.median(times[(name, "busy")])
-        print(f"{name:10s} {q:8.1f} {b:8.1f} {b / q:8.2f}x {b / q / fair:7.2f}x")
+        cq = statistics.median(cpus_used[(name, "quiet")])
+        cb = statistics.median(cpus_used[(name, "busy")])
+        print(f"{name:10s} {q:8.1f} {b:8.1f} {b / q:8.2f}x {b / q / fair:7.2f}x {cq:9.1f}s {cb:8.1f}s")
     print(f"# load after {os.getloadavg()}")
 
 
