@@ -29,7 +29,8 @@ class Section(BaseModel):
 
 class RuntimeConfig(Section):
     device: Literal["auto", "cpu", "cuda"] = "auto"
-    # torch intra-op threads; 0 keeps torch's own default.
+    # torch intra-op threads (and CTranslate2 intra_threads, OpenMP/MKL); 0: the CPUs this
+    # process may use (affinity mask and cgroup CPU quota), see pipeline/threads.py.
     threads: int = Field(0, ge=0)
     seed: int = 0
 
@@ -59,6 +60,10 @@ class ReadConfig(Section):
     lang_field: str = "lang"
     # Larger files are refused with a clear error rather than read into memory.
     max_bytes: int = Field(50_000_000, gt=0)
+    # One article's text, in characters: 200,000 is ~30,000 words, several times the
+    # longest news features; past it the input is a book, a site dump or a merged feed,
+    # which would hold a worker for an hour. Refused with a clear error (raise it to allow).
+    max_article_chars: int = Field(200_000, gt=0)
     # Code pages tried, in this order of preference on ties, when a file is not UTF-8/16;
     # the one whose text reads most plausibly wins, none plausible is an error.
     legacy_encodings: list[str] = Field(default_factory=lambda: ["cp1251", "koi8_u", "koi8_r"])

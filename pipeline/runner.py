@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from . import registry
 from .config import Config
@@ -64,8 +64,11 @@ class Pipeline:
         stages = [registry.stages.get(name)(context) for name in config.pipeline.stages]
         return cls(context, stages)
 
-    def run(self, articles: list[Article]) -> list[Article]:
-        for stage in self.stages:
+    def run(self, articles: list[Article], on_stage: Callable[[str, int, int], None] | None = None) -> list[Article]:
+        """Every stage over the batch; `on_stage(name, index, count)` is told as each starts."""
+        for index, stage in enumerate(self.stages):
+            if on_stage is not None:
+                on_stage(stage.name, index, len(self.stages))
             stats = self.stats[stage.name]
             live = [a for a in articles if a.ok]
             start = time.perf_counter()

@@ -24,6 +24,7 @@ from ..models import ResolvedModel, damaged_files
 from .base import DecodeOptions, Translation, Translator
 from .batching import auto_batch_tokens, plan_batches
 from .marian_pieces import TOKENIZER_FILES, MarianPieces
+from ..threads import resolve_threads
 
 if TYPE_CHECKING:
     from ..config import Config
@@ -182,7 +183,7 @@ class CTranslate2Translator(Translator):
                     device=self.device,
                     compute_type=self.compute_type,
                     inter_threads=self.cfg.ctranslate2.inter_threads,
-                    intra_threads=runtime.threads,
+                    intra_threads=resolve_threads(runtime.threads),
                 )
             except (RuntimeError, ValueError) as exc:
                 raise ModelDamaged(self.name, self.path, exception_brief(exc)) from None

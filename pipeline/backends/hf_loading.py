@@ -57,8 +57,9 @@ def resolve_dtype(device: str, name: str | None):
 def configure_torch(runtime: RuntimeConfig) -> None:
     import torch
 
-    if runtime.threads:
-        torch.set_num_threads(runtime.threads)
+    from ..threads import configure_torch_threads
+
+    configure_torch_threads(runtime.threads)  # 0: the CPUs this process may use
     torch.manual_seed(runtime.seed)
 
 

@@ -22,6 +22,14 @@ between the two leaves bytes past the committed length, which the next run cuts 
 is not on disk, and nothing on disk is counted twice. (Belt and braces: the finaliser reads
 lines only at offsets the ledger committed, so stray bytes could never reach an output.)
 
+Trust nothing on disk blindly: each committed log line carries a CRC-32 in the ledger, and
+a worker checks them all when it starts, so a line damaged or edited since is redone, not
+published (the finaliser checks again). Each input has a fingerprint (size, mtime,
+SHA-256 of the content); an input whose content changed between runs is read again from
+the start, its old units forgotten in the same transaction, so a resume never mixes old
+and new positions of one file. Any exception while reading one input is that input's
+error record (engine._stream), recorded once.
+
 Known limit: outputs of a resumed run equal an uninterrupted run's when every batch's
 results depend on that batch alone. The translation cache is per process, so after a
 restart a sentence repeated from an earlier batch is translated again in another batch;

@@ -11,6 +11,9 @@ worker's results into the outputs, deterministically, whoever runs it.
 
 from __future__ import annotations
 
+import contextlib
+import os
+import sqlite3
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -18,13 +21,13 @@ from pathlib import Path
 from typing import Any, Iterator, Protocol
 
 from ..config import Config
-from ..errors import ConfigError, OutputDirError
+from ..errors import ConfigError, InputError, ModelError, ModelUnavailable, OutputDirError, exception_brief
 from ..io.writers import check_out_dir_usable
 from ..io.atomic import remove_stale_temps
 from ..io.jsonl import AppendLog, dumps_line
 from .control import StopFlag
-from .ledger import Ledger, TaskEnd, UnitRow
-from .sources import Plan, Task, Unit, iter_units, plan_inputs, worker_of
+from .ledger import Ledger, LedgerCorrupted, TaskEnd, UnitRow, checksum, is_corruption
+from .sources import Plan, Task, Unit, error_unit, iter_units, plan_inputs, worker_of
 
 OUTPUT_FILES = ("articles.jsonl", "errors.jsonl", "duplicates.jsonl", "articles.parquet", "pairs.tsv", "pairs.tmx", "manifest.json")
 
@@ -59,6 +62,8 @@ class WorkerResult:
     duplicates: int = 0
     batches: int = 0
     dropped_bytes: int = 0
+    redone: int = 0  # committed records whose log line was damaged or missing: done again
+    changed_inputs: list[str] = field(default_factory=list)  # inputs edited since the last run: read again
     signal: int | None = None
     stats: dict[str, dict[str, Any]] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
@@ -104,7 +109,8 @@ def config_diff(old: dict[str, Any], new: dict[str, Any], prefix: str = "") -> l
 
 
 class Worker:
-    def __init__(self, job: BatchJob, rank: int = 0, world_size: int = 1, *, stop: StopFlag | None = None, progress: Progress | None = None):
+    def __init__(self, job: BatchJob, rank: int = 0, world_size: int = 1, *, stop: StopFlag | None = None, progress: Progress | None = None,
+                 locked: bool = False):
         if not 0 <= rank < world_size:
             raise ConfigError(f"--rank must be in 0..{world_size - 1}, got {rank}")
         self.job = job
@@ -114,15 +120,24 @@ class Worker:
         self.stop = stop or StopFlag()
         self.progress = progress
         self.pipeline = None
+        self.locked = locked  # the caller holds this worker's lock (and keeps it through finalise)
         self.timings = {"load": 0.0, "read": 0.0, "stages": 0.0, "write": 0.0, "ledger": 0.0}
 
     # -- setup ----------------------------------------------------------------------------
 
-    def _open(self) -> tuple[Ledger, AppendLog, int]:
+    def _open(self) -> tuple[Ledger, AppendLog, int, int]:
         check_out_dir(self.job.out, self.world_size)
         folder = worker_dir(self.job.out, self.rank, self.world_size)
-        self._lock = _lock_worker(folder)
+        if not self.locked:
+            self._lock = _lock_worker(folder)
         ledger = Ledger(folder / "ledger.sqlite")
+        try:
+            return self._open_ledger(ledger, folder)
+        except BaseException:
+            ledger.close()
+            raise
+
+    def _open_ledger(self, ledger: Ledger, folder: Path) -> tuple[Ledger, AppendLog, int, int]:
         resolved = self.cfg.to_dict()
         digest = self.cfg.config_hash()
         old_hash = ledger.get("config_hash")
@@ -140,51 +155,88 @@ class Worker:
             # Saved translations and summaries came from the old config (models, beams...).
             ledger.clear_caches()
         log = AppendLog(folder / "articles.jsonl")
-        dropped = log.recover(int(ledger.get("log_bytes", 0)))
+        committed = int(ledger.get("log_bytes", 0))
+        redone = 0
+        if log.size < committed:  # the log was cut short (a copy, a full disk, a hand edit)
+            lost = [(t, p) for t, p, off, n, _ in ledger.written_spans() if off + n > log.size]
+            ledger.forget_units(lost, log_bytes=log.size)
+            redone += len(lost)
+            committed = log.size
+        dropped = log.recover(committed)
+        redone += self._verify_log(ledger, log)
         if self.world_size == 1:  # with several workers another one may be finalising right now
             remove_stale_temps(Path(self.job.out))
-        return ledger, log, dropped
+        return ledger, log, dropped, redone
+
+    @staticmethod
+    def _verify_log(ledger: Ledger, log: AppendLog) -> int:
+        """Committed lines whose checksum fails (damaged or edited on disk) are forgotten,
+        so this run does them again instead of publishing them."""
+        bad = []
+        with open(log.path, "rb") as fh:
+            for task, pos, offset, length, crc in ledger.written_spans():
+                if crc is None:
+                    continue  # written before checksums existed
+                fh.seek(offset)
+                if checksum(fh.read(length)) != crc:
+                    bad.append((task, pos))
+        if bad:
+            ledger.forget_units(bad)
+        return len(bad)
 
     # -- the loop -------------------------------------------------------------------------
 
     def run(self) -> WorkerResult:
         try:
-            ledger, log, dropped = self._open()
+            ledger, log, dropped, redone = self._open()
+        except sqlite3.DatabaseError as exc:
+            self._unlock()
+            if not is_corruption(exc):
+                raise
+            raise LedgerCorrupted(worker_dir(self.job.out, self.rank, self.world_size) / "ledger.sqlite", exc) from None
         except BaseException:
             self._unlock()
             raise
-        result = WorkerResult(rank=self.rank, world_size=self.world_size, status="running", dropped_bytes=dropped)
+        result = WorkerResult(rank=self.rank, world_size=self.world_size, status="running", dropped_bytes=dropped, redone=redone)
+        self._changed = result.changed_inputs
         try:
-            plan = plan_inputs(self.job.inputs, self.cfg.batch, self.job.out)
-            result.plan = plan
-            tasks = [t for t in plan.tasks if worker_of(t.key, self.world_size) == self.rank]
-            ledger.set(complete=False, inputs=[str(p) for p in self.job.inputs])
-            session = ledger.start_session(now())
-            if self.progress is not None:
-                self.progress.start(self._estimate(tasks), sum(ledger.counts().values()))
-            try:
-                self._loop(ledger, log, tasks, result)
-            finally:
-                result.stats = self.pipeline.stats_dict() if self.pipeline is not None else {}
-                result.timings = {k: round(v, 4) for k, v in self.timings.items()}
-                if self.pipeline is not None:
-                    result.signature = self.pipeline.signature()
-                    ledger.set(signature=result.signature)
-                else:
-                    result.signature = ledger.get("signature", {})
-                if result.status == "running":
-                    result.status = "failed"
-                ledger.end_session(session, now(), result.status, result.processed,
-                                   {"written": result.written, "errors": result.errors, "duplicates": result.duplicates,
-                                    "stats": result.stats, "timings": result.timings, "signal": result.signal})
-                if result.status == "complete":
-                    ledger.set(complete=True)
-                if self.progress is not None:
-                    self.progress.finish()
+            return self._run(ledger, log, result)
+        except sqlite3.DatabaseError as exc:
+            if not is_corruption(exc):
+                raise
+            raise LedgerCorrupted(ledger.path, exc) from None
         finally:
             log.close()
             ledger.close()
             self._unlock()
+
+    def _run(self, ledger: Ledger, log: AppendLog, result: WorkerResult) -> WorkerResult:
+        plan = plan_inputs(self.job.inputs, self.cfg.batch, self.job.out)
+        result.plan = plan
+        tasks = [t for t in plan.tasks if worker_of(t.key, self.world_size) == self.rank]
+        ledger.set(complete=False, inputs=[str(p) for p in self.job.inputs])
+        session = ledger.start_session(now())
+        if self.progress is not None:
+            self.progress.start(self._estimate(tasks), sum(ledger.counts().values()))
+        try:
+            self._loop(ledger, log, tasks, result)
+        finally:
+            result.stats = self.pipeline.stats_dict() if self.pipeline is not None else {}
+            result.timings = {k: round(v, 4) for k, v in self.timings.items()}
+            if self.pipeline is not None:
+                result.signature = self.pipeline.signature()
+                ledger.set(signature=result.signature)
+            else:
+                result.signature = ledger.get("signature", {})
+            if result.status == "running":
+                result.status = "failed"
+            ledger.end_session(session, now(), result.status, result.processed,
+                               {"written": result.written, "errors": result.errors, "duplicates": result.duplicates,
+                                "stats": result.stats, "timings": result.timings, "signal": result.signal})
+            if result.status == "complete":
+                ledger.set(complete=True)
+            if self.progress is not None:
+                self.progress.finish()
         return result
 
     def _loop(self, ledger: Ledger, log: AppendLog, tasks: list[Task], result: WorkerResult) -> None:
@@ -231,16 +283,47 @@ class Worker:
         """Units still to do, in order; after each task, a TaskEnd with its number of records."""
         retry = self.job.retry_errors
         for task in tasks:
+            self._check_fingerprint(ledger, task)
             info = ledger.task(task.key)
             if info is not None and info.complete and not (retry and info.errors):
                 continue
             count = 0
-            for unit in iter_units(task, self.cfg.read, self.cfg.batch):
+            units = iter_units(task, self.cfg.read, self.cfg.batch)
+            while True:
+                try:
+                    unit = next(units, None)
+                except Exception as exc:  # noqa: BLE001 - one input's failure is its error record, never the job's
+                    unit = error_unit(task, count, task.path, _reading_failure(task, count, exc))
+                    units = iter(())  # the rest of this input cannot be read
+                if unit is None:
+                    break
                 count = unit.pos + 1
                 state = ledger.unit_state(task.key, unit.pos)
                 if state is None or (retry and state == "error"):
                     yield unit
             yield TaskEnd(task.key, task.path, task.fmt, task.split, count)
+
+    def _check_fingerprint(self, ledger: Ledger, task: Task) -> None:
+        """Save an input's fingerprint when first seen; on a later run, an input whose content
+        changed is read again from the start (its old units forgotten), never half-old."""
+        if task.fmt in ("dataset", "folder"):
+            return
+        from ..io.files import fingerprint, same_input
+
+        try:
+            saved = ledger.fingerprint(task.key)
+            if saved is None:
+                ledger.set_fingerprint(task.key, fingerprint(task.path))
+                return
+            unchanged, now_fp = same_input(task.path, saved)
+        except (OSError, InputError):
+            return  # gone or unreadable: reading it says so in an error record
+        if unchanged:
+            if now_fp is not None:  # touched, same bytes
+                ledger.set_fingerprint(task.key, now_fp)
+            return
+        forgotten = ledger.set_fingerprint(task.key, now_fp, forget=True)
+        self._changed.append(f"{task.path} ({forgotten} records done before)")
 
     def _process(self, ledger: Ledger, log: AppendLog, batch_no: int, pending: list[tuple[Unit, str | None]],
                  task_ends: list[TaskEnd], result: WorkerResult) -> None:
@@ -248,7 +331,20 @@ class Worker:
         if articles:
             pipeline = self._pipeline(ledger)
             t0 = time.perf_counter()
-            pipeline.run(articles)
+            try:
+                pipeline.run(articles)
+            except (ModelUnavailable, ModelError, ConfigError):
+                raise  # the job's fault, not an article's
+            except Exception:  # noqa: BLE001 - stages isolate articles; this is the net under them
+                for article in articles:
+                    if not article.ok:
+                        continue
+                    try:
+                        pipeline.run([article])
+                    except (ModelUnavailable, ModelError, ConfigError):
+                        raise
+                    except Exception as exc:  # noqa: BLE001
+                        article.fail("pipeline", "internal", exception_brief(exc))
             self.timings["stages"] += time.perf_counter() - t0
         self._commit(ledger, log, batch_no, pending, task_ends, result)
 
@@ -273,8 +369,16 @@ class Worker:
                 if len(result.error_samples) < 20:
                     result.error_samples.append(info)
             else:
-                row = UnitRow(key, unit.pos, unit.id, True, "written")
-                lines.append(dumps_line(unit.article.to_record()))
+                try:
+                    line = dumps_line(unit.article.to_record())
+                except Exception as exc:  # noqa: BLE001 - a record that cannot be serialised is this article's error
+                    info = {"id": unit.id, "source": unit.source(), "where": unit.where,
+                            "stage": "write", "kind": "internal", "message": exception_brief(exc)}
+                    rows.append(UnitRow(key, unit.pos, unit.id, True, "error", info=info))
+                    errors += 1
+                    continue
+                row = UnitRow(key, unit.pos, unit.id, True, "written", checksum=checksum(line))
+                lines.append(line)
                 line_rows.append(row)
                 rows.append(row)
                 written += 1
@@ -332,20 +436,20 @@ def _lock_worker(folder: Path):
     """Hold this worker's lock for the whole run: two processes must never append to the
     same log (a second overnight run started by cron while the first is still going)."""
     import fcntl
-    import os
 
+    out = folder.parent.parent
     try:
         folder.mkdir(parents=True, exist_ok=True)
         fh = open(folder / "lock", "a+")
     except OSError as exc:  # what check_out_dir cannot foresee: a read-only or virtual file system
-        raise OutputDirError(f"--out {folder.parent.parent}: cannot create {folder} ({exc.strerror or exc})") from None
+        raise OutputDirError(f"--out {out}: cannot create {folder} ({exc.strerror or exc})") from None
     try:
         fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         fh.seek(0)
         holder = fh.read().strip() or "another process"
         fh.close()
-        raise OutputDirError(f"{folder.parent.parent} is being written by {holder}; wait for it to finish or stop it first") from None
+        raise OutputDirError(f"another batch is writing {out} ({holder}); wait for it to finish or stop it first") from None
     fh.seek(0)
     fh.truncate()
     fh.write(f"pid {os.getpid()}\n")
@@ -353,5 +457,35 @@ def _lock_worker(folder: Path):
     return fh
 
 
-def run_worker(job: BatchJob, rank: int = 0, world_size: int = 1, *, stop: StopFlag | None = None, progress: Progress | None = None) -> WorkerResult:
-    return Worker(job, rank, world_size, stop=stop, progress=progress).run()
+@contextlib.contextmanager
+def hold_worker_lock(out: Path, rank: int = 0, world_size: int = 1):
+    """The worker's lock, held by the caller from the first read until the outputs are in
+    place: a second run must not start (and clear temp files) while this one finalises.
+    Pass `locked=True` to run_worker inside it."""
+    check_out_dir(out, world_size)  # before the lock creates work/
+    fh = _lock_worker(worker_dir(out, rank, world_size))
+    try:
+        yield
+    finally:
+        fh.close()
+
+
+def _reading_failure(task: Task, pos: int, exc: BaseException) -> InputError:
+    """An unexpected exception while reading one input, as that input's error."""
+    where = task.path
+    if isinstance(exc, ImportError):
+        name = getattr(exc, "name", None) or "a module"
+        return InputError(where, f"needs the Python package '{name}', which is missing or broken ({exception_brief(exc)}); "
+                                 f"install it (pip install {name}) and run again with --retry-errors", kind="dependency")
+    if isinstance(exc, MemoryError):
+        return InputError(where, f"record {pos} did not fit in memory; the rest of this input was not read", kind="too_large")
+    if isinstance(exc, RecursionError):
+        return InputError(where, f"record {pos} is nested too deeply to read; the rest of this input was not read", kind="record")
+    if isinstance(exc, OSError):
+        return InputError(where, f"cannot be read ({exc.strerror or exc}); the rest of this input was not read", kind="unreadable")
+    return InputError(where, f"failed while reading record {pos} ({exception_brief(exc)}); the rest of this input was not read", kind="internal")
+
+
+def run_worker(job: BatchJob, rank: int = 0, world_size: int = 1, *, stop: StopFlag | None = None, progress: Progress | None = None,
+               locked: bool = False) -> WorkerResult:
+    return Worker(job, rank, world_size, stop=stop, progress=progress, locked=locked).run()

@@ -24,7 +24,8 @@ from ..io.atomic import atomic_output, atomic_path
 from ..io.jsonl import LogCorrupted, read_span
 from ..io.pairs import record_pairs
 from .engine import now, worker_dir
-from .ledger import Ledger
+from ..errors import exception_brief
+from .ledger import Ledger, checksum
 
 LIBRARIES = ("torch", "transformers", "tokenizers", "sentencepiece", "sacremoses", "lingua-language-detector",
              "sentencex", "razdel", "charset-normalizer", "trafilatura", "pyarrow", "datasets", "pydantic", "rich")
@@ -99,7 +100,7 @@ def finalize(out: Path, config: Config, world_size: int, *, inputs: list[str], i
             for (key, path, fmt, split, records, complete), w in tasks:
                 count = InputCount(input=f"{path}::{split}" if split else path, records=records if complete else None)
                 expected = 0
-                for pos, uid, claim, state, offset, length, info in ledgers[w].units_of(key):
+                for pos, uid, claim, state, offset, length, info, crc in ledgers[w].units_of_checked(key):
                     if pos != expected:
                         raise LogCorrupted(f"ledger of worker {w} has no unit {expected} of {count.input} (next is {pos})")
                     expected += 1
@@ -110,8 +111,9 @@ def finalize(out: Path, config: Config, world_size: int, *, inputs: list[str], i
                             seen_ids.add(uid)
                     if state == "written":
                         line = read_span(logs[w], offset, length)
+                        record = _checked_record(line, crc, logs[w].name, offset)
                         articles.write(line)
-                        parallel.write(json.loads(line), kinds)
+                        parallel.write(record, kinds)
                         count.written += 1
                     elif state == "error":
                         errors.write(info.encode("utf-8") + b"\n")
@@ -134,6 +136,18 @@ def finalize(out: Path, config: Config, world_size: int, *, inputs: list[str], i
         for ledger in ledgers:
             ledger.close()
     return result
+
+
+def _checked_record(line: bytes, crc: int | None, log: str, offset: int) -> dict[str, Any]:
+    """A committed log line, verified: one damaged since it was committed is never published
+    (the worker checks every line when it starts, so a second run redoes it)."""
+    try:
+        if crc is not None and checksum(line) != crc:
+            raise ValueError("checksum mismatch")
+        return json.loads(line)
+    except (ValueError, RecursionError) as exc:
+        raise LogCorrupted(f"{log}: the record committed at byte {offset:,} is damaged ({exception_brief(exc)}); "
+                           "run the same command again: damaged records are redone") from None
 
 
 class _Parallel:

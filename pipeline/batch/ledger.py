@@ -20,9 +20,12 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
+
+from ..errors import NewsbridgeError
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -33,9 +36,10 @@ CREATE TABLE IF NOT EXISTS tasks (
 CREATE TABLE IF NOT EXISTS units (
     task TEXT NOT NULL, pos INTEGER NOT NULL, id TEXT NOT NULL, claim INTEGER NOT NULL,
     state TEXT NOT NULL CHECK (state IN ('written', 'error', 'duplicate')),
-    offset INTEGER, length INTEGER, info TEXT, batch INTEGER NOT NULL,
+    offset INTEGER, length INTEGER, info TEXT, batch INTEGER NOT NULL, checksum INTEGER,
     PRIMARY KEY (task, pos)
 );
+CREATE TABLE IF NOT EXISTS inputs (task TEXT PRIMARY KEY, fingerprint TEXT NOT NULL);
 CREATE UNIQUE INDEX IF NOT EXISTS units_claimed_id ON units (id) WHERE claim = 1;
 CREATE TABLE IF NOT EXISTS caches (
     cache TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, tick INTEGER NOT NULL,
@@ -46,6 +50,33 @@ CREATE TABLE IF NOT EXISTS sessions (
     processed INTEGER NOT NULL DEFAULT 0, info TEXT
 );
 """
+
+
+def checksum(line: bytes) -> int:
+    """CRC-32 of a committed log line: a line edited or damaged on disk is redone, not published."""
+    return zlib.crc32(line)
+
+
+class LedgerCorrupted(NewsbridgeError):
+    """A worker's ledger is not a readable SQLite database (truncated, overwritten)."""
+
+    kind = "ledger"
+
+    def __init__(self, path: Path, exc: BaseException):
+        self.path = str(path)
+        super().__init__(
+            f"the batch ledger {path} is damaged ({exc}). It only records which articles are done: "
+            f"move it aside (or delete it) and run the same command again, and that worker's articles are redone "
+            f"from the inputs; or start again with a new --out"
+        )
+
+
+def is_corruption(exc: BaseException) -> bool:
+    """A damaged database file, as opposed to a full disk or a lock (also DatabaseErrors)."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is not None:
+        return code in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB)
+    return type(exc) is sqlite3.DatabaseError
 
 
 # A cache's changes since the last commit: (key, value) rows oldest first, deleted keys.
@@ -62,6 +93,7 @@ class UnitRow:
     offset: int | None = None
     length: int | None = None
     info: dict[str, Any] | None = None
+    checksum: int | None = None
 
 
 @dataclass
@@ -86,11 +118,19 @@ class Ledger:
     def __init__(self, path: Path):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        # isolation_level=None: transactions are explicit (BEGIN IMMEDIATE ... COMMIT).
-        self.db = sqlite3.connect(str(self.path), isolation_level=None, timeout=60)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=FULL")
-        self.db.executescript(SCHEMA)
+        try:
+            # isolation_level=None: transactions are explicit (BEGIN IMMEDIATE ... COMMIT).
+            self.db = sqlite3.connect(str(self.path), isolation_level=None, timeout=60)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=FULL")
+            self.db.executescript(SCHEMA)
+            columns = {row[1] for row in self.db.execute("PRAGMA table_info(units)")}
+            if "checksum" not in columns:  # a ledger from before checksums: its rows stay unchecked
+                self.db.execute("ALTER TABLE units ADD COLUMN checksum INTEGER")
+        except sqlite3.DatabaseError as exc:
+            if not is_corruption(exc):
+                raise
+            raise LedgerCorrupted(self.path, exc) from None
 
     def close(self) -> None:
         self.db.close()
@@ -146,6 +186,40 @@ class Ledger:
     def units_of(self, key: str) -> Iterable[tuple]:
         return self.db.execute("SELECT pos, id, claim, state, offset, length, info FROM units WHERE task = ? ORDER BY pos", (key,))
 
+    def units_of_checked(self, key: str) -> Iterable[tuple]:
+        return self.db.execute("SELECT pos, id, claim, state, offset, length, info, checksum FROM units WHERE task = ? ORDER BY pos", (key,))
+
+    def written_spans(self) -> Iterator[tuple[str, int, int, int, int | None]]:
+        """(task, pos, offset, length, checksum) of every written unit, in log order."""
+        return self.db.execute("SELECT task, pos, offset, length, checksum FROM units WHERE state = 'written' ORDER BY offset")
+
+    def fingerprint(self, key: str) -> dict[str, Any] | None:
+        row = self.db.execute("SELECT fingerprint FROM inputs WHERE task = ?", (key,)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def set_fingerprint(self, key: str, fingerprint: dict[str, Any], *, forget: bool = False) -> int:
+        """Save an input's fingerprint; with `forget`, drop what was done from its old
+        content in the same transaction (it is read again). Returns units forgotten."""
+        with self.transaction():
+            dropped = 0
+            if forget:
+                dropped = self.db.execute("DELETE FROM units WHERE task = ?", (key,)).rowcount
+                self.db.execute("DELETE FROM tasks WHERE task = ?", (key,))
+                self._set({"complete": False})
+            self.db.execute("INSERT OR REPLACE INTO inputs (task, fingerprint) VALUES (?, ?)",
+                            (key, json.dumps(fingerprint, sort_keys=True)))
+        return dropped
+
+    def forget_units(self, units: list[tuple[str, int]], log_bytes: int | None = None) -> None:
+        """Units whose committed line is damaged or missing: they will be done again."""
+        with self.transaction():
+            self.db.executemany("DELETE FROM units WHERE task = ? AND pos = ?", units)
+            self.db.executemany("UPDATE tasks SET complete = 0 WHERE task = ?", [(t,) for t in {t for t, _ in units}])
+            values: dict[str, Any] = {"complete": False}
+            if log_bytes is not None:
+                values["log_bytes"] = log_bytes
+            self._set(values)
+
     def cache_rows(self, name: str) -> Iterable[tuple[str, str]]:
         """A saved cache's (key, value) rows, oldest first."""
         return self.db.execute("SELECT key, value FROM caches WHERE cache = ? ORDER BY tick", (name,))
@@ -174,9 +248,9 @@ class Ledger:
                         [(name, k, v, tick + 1 + i) for i, (k, v) in enumerate(upserts)],
                     )
             self.db.executemany(
-                "INSERT OR REPLACE INTO units (task, pos, id, claim, state, offset, length, info, batch) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT OR REPLACE INTO units (task, pos, id, claim, state, offset, length, info, batch, checksum) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [(r.task, r.pos, r.id, int(r.claim), r.state, r.offset, r.length,
-                  json.dumps(r.info, ensure_ascii=False) if r.info is not None else None, batch) for r in rows],
+                  json.dumps(r.info, ensure_ascii=False) if r.info is not None else None, batch, r.checksum) for r in rows],
             )
             # A task gets its row when it has been read to the end (one write per batch, not per file).
             self.db.executemany(

@@ -9,22 +9,26 @@ tasks, Ray) run `engine.run_worker` for each rank wherever they like and call
 
 from __future__ import annotations
 
+import contextlib
+
 from .control import StopFlag
-from .engine import BatchJob, Progress, WorkerResult, run_worker
+from .engine import BatchJob, Progress, WorkerResult, hold_worker_lock, run_worker
 from .finalize import FinalResult, finalize, workers_complete
 
 
 def run_local(job: BatchJob, *, world_size: int = 1, stop: StopFlag | None = None,
               progress: Progress | None = None) -> tuple[list[WorkerResult], FinalResult | None]:
     results = []
-    for rank in range(world_size):
-        result = run_worker(job, rank, world_size, stop=stop, progress=progress)
-        results.append(result)
-        if result.status != "complete":
+    with contextlib.ExitStack() as locks:  # every lock held until the outputs are in place
+        for rank in range(world_size):
+            locks.enter_context(hold_worker_lock(job.out, rank, world_size))
+            result = run_worker(job, rank, world_size, stop=stop, progress=progress, locked=True)
+            results.append(result)
+            if result.status != "complete":
+                return results, None
+        if not workers_complete(job.out, world_size):
             return results, None
-    if not workers_complete(job.out, world_size):
-        return results, None
-    plan = results[-1].plan
-    final = finalize(job.out, job.config, world_size, inputs=[str(p) for p in job.inputs],
-                     ignored=plan.ignored if plan else [])
+        plan = results[-1].plan
+        final = finalize(job.out, job.config, world_size, inputs=[str(p) for p in job.inputs],
+                         ignored=plan.ignored if plan else [])
     return results, final

@@ -23,6 +23,7 @@ from typing import Any, Iterator
 from ..config import BatchConfig, ReadConfig
 from ..data import Article
 from ..errors import InputError
+from ..io.files import check_regular
 from ..io.records import dataset_splits, is_saved_dataset, iter_records, record_format
 from ..text.ids import slug
 
@@ -33,6 +34,7 @@ class Task:
     path: str  # as the user named it (what records show as source.path)
     fmt: str  # txt|md|html|... (read_path) or jsonl|json|csv|parquet|dataset (records)
     split: str | None = None
+    problem: str | None = None  # a folder that could not be listed: one error unit says why
 
     @property
     def is_records(self) -> bool:
@@ -107,7 +109,15 @@ def _add_dataset(tasks: dict[str, Task], path: Path) -> None:
 
 
 def _walk(tasks: dict[str, Task], ignored: list[str], root: Path, config: BatchConfig, out_abs: Path) -> None:
-    for folder, dirs, files in os.walk(root, followlinks=config.follow_symlinks):
+    def unreadable(exc: OSError) -> None:
+        # A sub-folder that cannot be listed (no permission, gone, an I/O error): its
+        # files are unknown, so the folder itself becomes a task with one error unit.
+        where = exc.filename or str(root)
+        key = str(Path(where).resolve())
+        tasks.setdefault(key, Task(key=key, path=str(where), fmt="folder",
+                                   problem=f"folder cannot be listed ({exc.strerror or exc}); its files were not read"))
+
+    for folder, dirs, files in os.walk(root, onerror=unreadable, followlinks=config.follow_symlinks):
         here = Path(folder)
         rel_here = PurePosixPath(here.relative_to(root).as_posix())
         keep = []
@@ -147,6 +157,20 @@ def _included(rel: str, patterns: list[str]) -> bool:
 
 def iter_units(task: Task, read: ReadConfig, config: BatchConfig) -> Iterator[Unit]:
     """The units of one task, in position order."""
+    if task.problem is not None:
+        yield error_unit(task, 0, task.path, InputError(task.path, task.problem, kind="unreadable"))
+        return
+    if task.fmt != "dataset":
+        # FIFOs, sockets and devices are never opened (a FIFO blocks); parquet and the
+        # text readers would otherwise meet them first.
+        try:
+            check_regular(task.path, os.stat(task.path))
+        except InputError as exc:
+            yield error_unit(task, 0, task.path, exc)
+            return
+        except OSError as exc:
+            yield error_unit(task, 0, task.path, InputError(task.path, f"cannot be read ({exc.strerror or exc})", kind="unreadable"))
+            return
     if task.is_records:
         items = iter_records(Path(task.path), read, fmt=task.fmt, split=task.split,
                              chunk_rows=config.read_chunk_rows, csv_delimiter=config.csv_delimiter)
@@ -154,20 +178,20 @@ def iter_units(task: Task, read: ReadConfig, config: BatchConfig) -> Iterator[Un
             if item.article is not None:
                 yield Unit(task=task, pos=item.pos, id=item.article.id, where=item.where, article=item.article)
             else:
-                yield _error_unit(task, item.pos, item.where, item.error)
+                yield error_unit(task, item.pos, item.where, item.error)
         return
     from ..io.readers import read_path
 
     try:
         articles = read_path(Path(task.path), read)
     except InputError as exc:
-        yield _error_unit(task, 0, task.path, exc)
+        yield error_unit(task, 0, task.path, exc)
         return
     for pos, article in enumerate(articles):
         yield Unit(task=task, pos=pos, id=article.id, where=task.path, article=article)
 
 
-def _error_unit(task: Task, pos: int, where: str, exc: InputError | None) -> Unit:
+def error_unit(task: Task, pos: int, where: str, exc: InputError | None) -> Unit:
     kind = getattr(exc, "kind", "input")
     message = str(exc) if exc is not None else f"{where}: could not be read"
     digest = hashlib.sha1(f"{task.key}#{pos}".encode("utf-8")).hexdigest()[:10]

@@ -39,9 +39,8 @@ def batch_command(
     from rich.console import Console
 
     from ..batch.control import StopFlag
-    from ..batch.engine import BatchJob, run_worker
-    from ..batch.finalize import finalize, workers_complete
-
+    from ..batch.engine import BatchJob, hold_worker_lock, run_worker
+    
     cfg = load_cli_config(config, set_)
     err_console = Console(stderr=True)
     out_console = Console() if sys.stdout.isatty() else Console(width=120)
@@ -53,8 +52,20 @@ def batch_command(
     stop.on_request = lambda signum: err_console.print(
         f"[yellow]{signal.Signals(signum).name}: finishing the current batch, then stopping (Ctrl-C again to stop at once)[/]"
     )
-    with stop:
-        result = run_worker(job, rank, world_size, stop=stop, progress=bar)
+    # The worker's lock is held from the first read until the outputs are in place.
+    with hold_worker_lock(out, rank, world_size), stop:
+        result = run_worker(job, rank, world_size, stop=stop, progress=bar, locked=True)
+        _after_worker(result, err_console, out_console, resume, cfg, inputs, out, rank, world_size, digest)
+
+
+def _after_worker(result, err_console, out_console, resume, cfg, inputs, out, rank, world_size, digest) -> None:
+    from ..batch.finalize import finalize, workers_complete
+
+    for path in result.changed_inputs:
+        err_console.print(f"changed since the last run, read again: {path}", soft_wrap=True, highlight=False, markup=False)
+    if result.redone:
+        err_console.print(f"resumed: {result.redone} committed record(s) were damaged or missing in the worker log; done again",
+                          soft_wrap=True, highlight=False)
     if result.dropped_bytes:
         err_console.print(f"resumed: cut {result.dropped_bytes:,} uncommitted bytes from the end of this worker's log")
     if result.status == "interrupted":

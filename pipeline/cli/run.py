@@ -40,8 +40,10 @@ def run_command(
         make_out_dir(out)  # before minutes of work, not after
     if len(articles) != 1:
         raise InputError(file, f"holds {len(articles)} articles; use `newsbridge batch` for archives")
-    pipeline = Pipeline.from_config(cfg)
-    article = pipeline.run(articles)[0]
+    with StageProgress() as progress:
+        progress.stage("load models", -1, 0)
+        pipeline = Pipeline.from_config(cfg)
+        article = pipeline.run(articles, on_stage=progress.stage)[0]
     if article.error is not None:
         raise ArticleFailed(f"{file}: {article.error.message} (stage: {article.error.stage})")
     if out is None:
@@ -55,3 +57,48 @@ def run_command(
         from .digest import report_digest
 
         report_digest(out, cfg.digest)
+
+
+class StageProgress:
+    """Which stage `run` is in and for how long, on stderr (a terminal only), shown once
+    the run has taken more than `delay` seconds: a long article is visibly working."""
+
+    def __init__(self, console=None, delay: float = 3.0):
+        from rich.console import Console
+
+        self.console = console or Console(stderr=True)
+        self.delay = delay
+        self.progress = None
+        self.task = None
+        self._timer = None
+        self._label = "starting"
+
+    def __enter__(self) -> "StageProgress":
+        import threading
+
+        if self.console.is_terminal:
+            self._timer = threading.Timer(self.delay, self._show)
+            self._timer.daemon = True
+            self._timer.start()
+        return self
+
+    def _show(self) -> None:
+        from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+        progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                            console=self.console, transient=True)
+        self.task = progress.add_task(self._label, total=None)
+        progress.start()
+        self.progress = progress  # last: stage() uses it from the main thread
+
+    def stage(self, name: str, index: int, count: int) -> None:
+        self._label = f"stage {index + 1}/{count}: {name}" if index >= 0 else name
+        if self.progress is not None:
+            self.progress.update(self.task, description=self._label)
+
+    def __exit__(self, *exc) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer.join()
+        if self.progress is not None:
+            self.progress.stop()

@@ -68,15 +68,21 @@ class AppendLog:
         """Append lines; returns (offset, length) of each. Call `sync()` before committing."""
         spans = []
         offset = self._fh.tell()
-        for line in lines:
-            self._fh.write(line)
-            spans.append((offset, len(line)))
-            offset += len(line)
+        try:
+            for line in lines:
+                self._fh.write(line)
+                spans.append((offset, len(line)))
+                offset += len(line)
+        except OSError as exc:  # a full disk: name the file (the boundary says what to do)
+            raise OSError(exc.errno, exc.strerror, str(self.path)) from exc
         return spans
 
     def sync(self) -> int:
-        self._fh.flush()
-        os.fsync(self._fh.fileno())
+        try:
+            self._fh.flush()
+            os.fsync(self._fh.fileno())
+        except OSError as exc:
+            raise OSError(exc.errno, exc.strerror, str(self.path)) from exc
         return self._fh.tell()
 
     def close(self) -> None:

@@ -15,9 +15,10 @@ from ..data import Article, Source
 from ..errors import InputError
 from ..text.ids import article_id
 from .decode import decode_bytes
+from .files import read_bounded
 from .html import decode_html, html_blocks
 from .markdown import markdown_blocks
-from .records import RECORD_SUFFIXES
+from .records import RECORD_SUFFIXES, check_article_length
 
 TEXT_SUFFIXES = {".txt": "txt", ".text": "txt", ".md": "md", ".markdown": "md"}
 HTML_SUFFIXES = {".html": "html", ".htm": "html", ".xhtml": "html"}
@@ -27,21 +28,8 @@ _ARCHIVE_NAMES = {"jsonl": "JSONL", "json": "JSON", "csv": "CSV", "parquet": "Pa
 def read_text_file(path: Path, config: ReadConfig) -> list[Article]:
     """A .txt, .md or .html file: one article."""
     path = Path(path)
-    if not path.exists():
-        raise InputError(path, "no such file", kind="missing")
-    if path.is_dir():
-        raise InputError(path, "is a directory, not a file", kind="missing")
-    try:
-        size = path.stat().st_size
-        if size > config.max_bytes:
-            raise InputError(path, f"is {size:,} bytes, over read.max_bytes={config.max_bytes:,}", kind="too_large")
-        # Bounded even where the size says nothing: /dev/stdin is fine, /dev/zero never ends.
-        with path.open("rb") as fh:
-            data = fh.read(config.max_bytes + 1)
-        if len(data) > config.max_bytes:
-            raise InputError(path, f"holds over read.max_bytes={config.max_bytes:,} bytes", kind="too_large")
-    except OSError as exc:  # no read permission, an I/O error, a file gone since
-        raise InputError(path, f"cannot be read ({exc.strerror or exc})", kind="unreadable") from None
+    # Only a regular file, opened without blocking (a FIFO would hang), read up to the limit.
+    data = read_bounded(path, config.max_bytes)
     suffix = path.suffix.lower()
     fmt = HTML_SUFFIXES.get(suffix) or TEXT_SUFFIXES.get(suffix, "txt")
     legacy = list(config.legacy_encodings)
@@ -71,6 +59,7 @@ def read_text_file(path: Path, config: ReadConfig) -> list[Article]:
     if lang:
         article.source.declared_lang = lang
     article.metadata.update(page_meta)
+    check_article_length(article, str(path), config)
     return [article]
 
 

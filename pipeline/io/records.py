@@ -15,6 +15,7 @@ of the same text, gets the same id (a batch then skips the second as a duplicate
 from __future__ import annotations
 
 import csv
+import io
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,9 +23,10 @@ from typing import Any, Iterator, Mapping
 
 from ..config import ReadConfig
 from ..data import Article, Block, Source
-from ..errors import InputError
+from ..errors import InputError, exception_brief
 from ..text.cleanup import strip_control_chars
 from ..text.ids import article_id as content_id
+from .files import open_regular, read_bounded
 from .jsonl import json_problem
 
 RECORD_SUFFIXES = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json", ".csv": "csv", ".parquet": "parquet"}
@@ -50,9 +52,12 @@ def record_format(path: Path) -> str | None:
 
 def is_saved_dataset(path: Path) -> bool:
     path = Path(path)
-    return path.is_dir() and (
-        (path / _DATASET_DICT_MARKER).is_file() or all((path / m).is_file() for m in _DATASET_MARKERS)
-    )
+    try:
+        return path.is_dir() and (
+            (path / _DATASET_DICT_MARKER).is_file() or all((path / m).is_file() for m in _DATASET_MARKERS)
+        )
+    except OSError:  # a folder we may not look into: the walk reports it
+        return False
 
 
 def dataset_splits(path: Path) -> list[str | None]:
@@ -90,12 +95,11 @@ def count_records(path: Path, *, fmt: str | None = None, split: str | None = Non
     path = Path(path)
     fmt = fmt or ("dataset" if path.is_dir() else record_format(path))
     try:
+        if fmt != "dataset" and not path.is_file():  # never open a FIFO or a device to count it
+            return None
         if fmt == "jsonl":
-            n = 0
-            with open(path, "rb") as fh:
-                for line in fh:
-                    n += bool(line.strip())
-            return max(n, 1)
+            # Newlines counted in fixed-size chunks: one 200 MB line must not be read whole.
+            return max(_count_lines(path), 1)
         if fmt == "parquet":
             import pyarrow.parquet as pq
 
@@ -106,8 +110,7 @@ def count_records(path: Path, *, fmt: str | None = None, split: str | None = Non
             ds = load_from_disk(str(path))
             return max((ds[split] if split else ds).num_rows, 1)
         if fmt == "csv":
-            with open(path, "rb") as fh:
-                return max(sum(1 for _ in fh) - 1, 1)
+            return max(_count_lines(path) - 1, 1)
     except Exception:  # noqa: BLE001 - a count is a hint; reading reports the real problem
         return None
     return None
@@ -127,6 +130,9 @@ def record_to_article(rec: Mapping[str, Any], *, path: Path, fmt: str, row: int,
         raise InputError(where, f"'{read.text_field}' is empty", kind="empty")
     if len(text) > read.max_bytes:
         raise InputError(where, f"'{read.text_field}' has {len(text):,} characters, over read.max_bytes={read.max_bytes:,}", kind="too_large")
+    if len(text) > read.max_article_chars:
+        raise InputError(where, f"'{read.text_field}' has {len(text):,} characters, over read.max_article_chars={read.max_article_chars:,} "
+                         "(one article; raise the limit to process it)", kind="too_long")
     if _looks_binary(text):
         raise InputError(where, f"'{read.text_field}' looks like binary data, not text (NUL or control characters)", kind="binary")
     text = text.replace("\r\n", "\n").replace("\r", "\n")
@@ -157,6 +163,14 @@ def record_to_article(rec: Mapping[str, Any], *, path: Path, fmt: str, row: int,
     return article
 
 
+def check_article_length(article: Article, where: str, read: ReadConfig) -> None:
+    """InputError when one article's text is over read.max_article_chars."""
+    n = len(article.raw) if article.raw is not None else sum(len(b.text) for b in article.blocks)
+    if n > read.max_article_chars:
+        raise InputError(where, f"has {n:,} characters of text, over read.max_article_chars={read.max_article_chars:,} "
+                         "(one article; raise the limit to process it)", kind="too_long")
+
+
 # -- readers ------------------------------------------------------------------------------
 
 
@@ -168,39 +182,85 @@ def _item(rec: Any, *, path: Path, fmt: str, pos: int, where: str, read: ReadCon
         return RecordItem(pos=pos, where=where, article=record_to_article(rec, path=path, fmt=fmt, row=pos, where=where, read=read))
     except InputError as exc:
         return RecordItem(pos=pos, where=where, error=exc)
+    except MemoryError:
+        return RecordItem(pos=pos, where=where, error=InputError(where, "did not fit in memory; skipped", kind="too_large"))
+    except Exception as exc:  # noqa: BLE001 - one record's failure is its error, the file goes on
+        return RecordItem(pos=pos, where=where, error=InputError(where, f"could not be read as an article ({exception_brief(exc)})", kind="internal"))
 
 
 def _iter_jsonl(path: Path, read: ReadConfig, **_: Any) -> Iterator[RecordItem]:
     pos = 0
-    with _open_binary(path) as fh:
-        for lineno, line in enumerate(fh, 1):
-            if not line.strip():
+    with open_regular(path) as fh:
+        for lineno, line, size in _bounded_lines(fh, read.max_bytes):
+            if line is not None and not line.strip():
                 continue
             where = f"{path} line {lineno}"
-            try:
-                text = line.decode("utf-8-sig" if lineno == 1 else "utf-8")
-                rec = json.loads(text)
-            except UnicodeDecodeError as exc:
-                item = RecordItem(pos=pos, where=where, error=InputError(where, f"is not valid UTF-8 ({exc.reason} at byte {exc.start})", kind="encoding"))
-            except json.JSONDecodeError as exc:
-                item = RecordItem(pos=pos, where=where, error=InputError(where, f"is not valid JSON ({json_problem(exc, line=True)})", kind="record"))
+            if line is None:
+                err = InputError(where, f"is {size:,} bytes, over read.max_bytes={read.max_bytes:,} (skipped without reading it whole)", kind="too_large")
+                item = RecordItem(pos=pos, where=where, error=err)
             else:
-                item = _item(rec, path=path, fmt="jsonl", pos=pos, where=where, read=read)
+                item = _parse_json_item(line, read, path=path, pos=pos, where=where, bom_ok=lineno == 1)
             yield item
             pos += 1
 
 
-def _iter_json(path: Path, read: ReadConfig, **_: Any) -> Iterator[RecordItem]:
-    size = _stat_size(path)
-    # A JSON document is parsed whole, so it is bounded like a text file; archives use JSONL.
-    if size > read.max_bytes:
-        raise InputError(path, f"is {size:,} bytes, over read.max_bytes={read.max_bytes:,} (use JSONL for large archives)", kind="too_large")
+def _parse_json_item(line: bytes, read: ReadConfig, *, path: Path, pos: int, where: str, bom_ok: bool) -> RecordItem:
     try:
-        data = json.loads(path.read_bytes().decode("utf-8-sig"))
+        text = line.decode("utf-8-sig" if bom_ok else "utf-8")
+        rec = json.loads(text)
+    except UnicodeDecodeError as exc:
+        return RecordItem(pos=pos, where=where, error=InputError(where, f"is not valid UTF-8 ({exc.reason} at byte {exc.start})", kind="encoding"))
+    except json.JSONDecodeError as exc:
+        return RecordItem(pos=pos, where=where, error=InputError(where, f"is not valid JSON ({json_problem(exc, line=True)})", kind="record"))
+    except RecursionError:
+        # json's C parser recurses per nesting level: 100,000 "[" exhaust the stack.
+        return RecordItem(pos=pos, where=where, error=InputError(where, "is JSON nested too deeply to parse (thousands of levels); not an article record", kind="record"))
+    return _item(rec, path=path, fmt="jsonl", pos=pos, where=where, read=read)
+
+
+def _bounded_lines(fh, limit: int) -> Iterator[tuple[int, bytes | None, int]]:
+    """(line number, line or None when over `limit` bytes, its size): a longer line is
+    skipped in 1 MB pieces, so no line costs more memory than `limit` plus a constant."""
+    lineno = 0
+    while True:
+        line = fh.readline(limit + 1)
+        if not line:
+            return
+        lineno += 1
+        if len(line) > limit and not line.endswith(b"\n"):
+            size = len(line)
+            del line
+            while True:
+                rest = fh.readline(1 << 16)
+                size += len(rest)
+                if not rest or rest.endswith(b"\n"):
+                    break
+            yield lineno, None, size
+            continue
+        yield lineno, line, len(line)
+
+
+def _count_lines(path: Path) -> int:
+    n = 0
+    last = b"\n"
+    with open_regular(path) as fh:
+        while block := fh.read(1 << 18):
+            n += block.count(b"\n")
+            last = block[-1:]
+    return n + (last != b"\n")
+
+
+def _iter_json(path: Path, read: ReadConfig, **_: Any) -> Iterator[RecordItem]:
+    # A JSON document is parsed whole, so it is bounded like a text file; archives use JSONL.
+    data = read_bounded(path, read.max_bytes, what="read.max_bytes (use JSONL for large archives)")
+    try:
+        data = json.loads(data.decode("utf-8-sig"))
     except UnicodeDecodeError as exc:
         raise InputError(path, f"is not valid UTF-8 ({exc.reason} at byte {exc.start})", kind="encoding") from None
     except json.JSONDecodeError as exc:
         raise InputError(path, f"is not valid JSON ({json_problem(exc)})", kind="record") from None
+    except RecursionError:
+        raise InputError(path, "is JSON nested too deeply to parse (thousands of levels); not an article archive", kind="record") from None
     items = data if isinstance(data, list) else [data]
     for pos, rec in enumerate(items):
         where = f"{path} item {pos}" if isinstance(data, list) else str(path)
@@ -208,16 +268,23 @@ def _iter_json(path: Path, read: ReadConfig, **_: Any) -> Iterator[RecordItem]:
 
 
 def _iter_csv(path: Path, read: ReadConfig, *, csv_delimiter: str = ",", **_: Any) -> Iterator[RecordItem]:
+    """Rows of a CSV file. A malformed row (an unterminated quote swallows every row after
+    it; a stray character after a closing quote) is an error record naming its line, and
+    reading starts again on the line after it: one bad row never hides the others."""
     encoding = _csv_encoding(path)
-    csv.field_size_limit(max(read.max_bytes, 131072))
+    limit = max(read.max_bytes, 131072)
+    csv.field_size_limit(limit)
     pos = 0
-    with open(path, encoding=encoding, newline="", errors="strict") as fh:
-        reader = csv.DictReader(fh, delimiter=csv_delimiter)
+    with io.TextIOWrapper(open_regular(path), encoding=encoding, newline="", errors="strict") as fh:
+        lines = _ReplayLines(fh, limit)
         try:
+            reader = csv.reader(lines, delimiter=csv_delimiter, strict=True)
+            try:
+                first = next(reader, None)
+            except (csv.Error, _LineTooLong) as exc:
+                raise InputError(f"{path} line 1", f"has no readable CSV header ({exc})", kind="record") from None
             # " text" or a stray BOM in a header cell is still the text column.
-            header = [(name or "").strip().lstrip("\ufeff").strip() for name in (reader.fieldnames or [])]
-            if reader.fieldnames:
-                reader.fieldnames = header
+            header = [(name or "").strip().lstrip("\ufeff").strip() for name in (first or [])]
             if read.text_field not in header:
                 hint = "set read.text_field"
                 # One column whose name holds another delimiter: the file uses that one.
@@ -225,14 +292,82 @@ def _iter_csv(path: Path, read: ReadConfig, *, csv_delimiter: str = ",", **_: An
                 if other is not None:
                     hint = f"the header looks {'tab' if other == chr(9) else repr(other)}-separated: set batch.csv_delimiter"
                 raise InputError(path, f"has no '{read.text_field}' column (columns: {', '.join(header[:12]) or 'none'}; {hint})", kind="no_text")
-            for row in reader:
-                where = f"{path} row {pos + 1} (line {reader.line_num})"
+            while True:
+                lines.mark()
+                try:
+                    values = next(reader, None)
+                except (csv.Error, _LineTooLong) as exc:
+                    start = lines.restart()
+                    reader = csv.reader(lines, delimiter=csv_delimiter, strict=True)
+                    where = f"{path} row {pos + 1} (line {start})"
+                    err = InputError(where, f"is not valid CSV ({exc}); rows from line {start + 1} on were read again", kind="record")
+                    yield RecordItem(pos=pos, where=where, error=err)
+                    pos += 1
+                    continue
+                if values is None:
+                    break
+                if not values:  # a blank line, as DictReader skips it
+                    continue
+                row = dict(zip(header, values))
+                for name in header[len(values):]:
+                    row.setdefault(name, None)
+                where = f"{path} row {pos + 1} (line {lines.first_line})"
                 yield _item(row, path=path, fmt="csv", pos=pos, where=where, read=read)
                 pos += 1
         except UnicodeDecodeError as exc:
             raise InputError(f"{path} after row {pos}", f"is not valid {encoding} ({exc.reason}); the rest of the file was not read", kind="encoding") from None
-        except csv.Error as exc:
-            raise InputError(f"{path} line {reader.line_num}", f"is not valid CSV ({exc}); the rest of the file was not read", kind="record") from None
+
+
+class _LineTooLong(Exception):
+    pass
+
+
+class _ReplayLines:
+    """The physical lines of a text file for csv.reader, with a way back: the lines of the
+    record being read are kept, and after a malformed record all but its first line are
+    read again. Lines longer than `limit` characters are skipped whole (_LineTooLong)."""
+
+    def __init__(self, fh, limit: int):
+        self.fh, self.limit = fh, limit
+        self.lineno = 0  # physical lines taken from the file
+        self.first_line = 1  # first line of the record being read
+        self._record: list[tuple[int, str]] = []
+        self._replay: list[tuple[int, str]] = []
+
+    def __iter__(self) -> "_ReplayLines":
+        return self
+
+    def __next__(self) -> str:
+        if self._replay:
+            n, line = self._replay.pop(0)
+        else:
+            line = self.fh.readline(self.limit + 1)
+            if not line:
+                raise StopIteration
+            self.lineno += 1
+            n = self.lineno
+            if len(line) > self.limit and not line.endswith(("\n", "\r")):
+                while (rest := self.fh.readline(1 << 20)) and not rest.endswith(("\n", "\r")):
+                    pass
+                self._record.append((n, ""))
+                raise _LineTooLong(f"line {n} is over read.max_bytes={self.limit:,} characters")
+        if not self._record:
+            self.first_line = n
+        # Bounded: csv.field_size_limit stops a runaway quoted field at `limit` characters.
+        self._record.append((n, line))
+        return line
+
+    def mark(self) -> None:
+        self._record = []
+        if self._replay:
+            self.first_line = self._replay[0][0]
+
+    def restart(self) -> int:
+        """After a malformed record: its first line number; the rest will be read again."""
+        first = self._record[0][0] if self._record else self.lineno
+        self._replay = [x for x in self._record[1:] if x[1]] + self._replay
+        self._record = []
+        return first
 
 
 def _iter_parquet(path: Path, read: ReadConfig, *, chunk_rows: int = 1000, **_: Any) -> Iterator[RecordItem]:
@@ -286,25 +421,11 @@ def _iter_table_chunks(path: Path, fmt: str, read: ReadConfig, columns: list[str
 # -- helpers ------------------------------------------------------------------------------
 
 
-def _open_binary(path: Path):
-    try:
-        return open(path, "rb")
-    except OSError as exc:
-        raise InputError(path, f"cannot be opened ({exc.strerror})", kind="missing") from None
-
-
-def _stat_size(path: Path) -> int:
-    try:
-        return path.stat().st_size
-    except OSError as exc:
-        raise InputError(path, f"cannot be read ({exc.strerror})", kind="missing") from None
-
-
 def _csv_encoding(path: Path) -> str:
     """The encoding of a CSV file, decided on its first MB like a text file's."""
     from .decode import decode_bytes
 
-    with _open_binary(path) as fh:
+    with open_regular(path) as fh:
         sample = fh.read(_CSV_SNIFF_BYTES)
         more = fh.read(1)
     if more and b"\n" in sample:

@@ -256,6 +256,6 @@ def test_second_process_on_the_same_worker_is_refused(tmp_path):
         fcntl.flock(held.fileno(), fcntl.LOCK_EX)
         held.write("pid 4242\n")
         held.flush()
-        with pytest.raises(OutputDirError, match="being written by pid 4242"):
+        with pytest.raises(OutputDirError, match=r"another batch is writing .* \(pid 4242\)"):
             run_worker(BatchJob(inputs=[root], out=out, config=_cfg()))
     assert run_worker(BatchJob(inputs=[root], out=out, config=_cfg())).status == "complete"

@@ -261,10 +261,11 @@ def test_translate_language_codes_are_case_insensitive(tiny_overrides, tmp_path)
 
 
 @pytest.mark.skipif(not Path("/dev/zero").exists(), reason="needs /dev/zero")
-def test_endless_device_is_bounded_by_max_bytes():
-    # Its size is 0, so the size check passed and the whole "file" was read: MemoryError.
+def test_endless_device_is_refused_not_read():
+    # Its size is 0, so a size check passes and the whole "file" would be read: only
+    # regular files are read at all.
     result = runner.invoke(app, ["detect", "/dev/zero", "--set", "read.max_bytes=1000"])
-    _one_line_error(result, "/dev/zero: holds over read.max_bytes=1,000 bytes", code=1)
+    _one_line_error(result, "/dev/zero: is a character device, not a regular file", code=1)
 
 
 @pytest.mark.parametrize("stages,needle", [
