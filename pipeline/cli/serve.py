@@ -6,6 +6,7 @@ from __future__ import annotations
 import ipaddress
 import socket
 import sys
+import threading
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -59,7 +60,15 @@ def serve_command(
     server_box: list = []
     service = build_service(cfg, data_dir, keys, stopping=lambda: bool(server_box and server_box[0].should_exit))
     app = create_app(service)
-    server = uvicorn.Server(uvicorn.Config(
+    class Server(uvicorn.Server):
+        def handle_exit(self, sig, frame):
+            # The worker's grace period starts with the signal, not after uvicorn has
+            # waited for open connections. From a thread: a signal handler must not wait
+            # for a lock the interrupted code may hold.
+            threading.Thread(target=service.worker.request_stop, daemon=True).start()
+            super().handle_exit(sig, frame)
+
+    server = Server(uvicorn.Config(
         app, log_level="info" if verbose else "warning", access_log=verbose, lifespan="on",
         # Long polls return within a second of a stop; this bounds anything else.
         timeout_graceful_shutdown=5,

@@ -120,17 +120,24 @@ class Worker:
             except ValueError:
                 return None
 
-    def stop(self, grace_s: float | None = None) -> None:
-        """Ask the worker to stop: the running batch may go on for `grace_s`, then what is
-        unfinished is re-queued in the store. Returns when the thread has ended (or after
-        grace + 30 s, leaving a stage that will not return to the next start's recovery)."""
+    def request_stop(self, grace_s: float | None = None) -> None:
+        """Begin stopping (new work is refused from now on): the running batch may go on
+        for `grace_s` (serve.shutdown_grace_s), then what is unfinished is re-queued."""
         grace = self.serve.shutdown_grace_s if grace_s is None else grace_s
         with self._cond:
-            self._stopping = True
-            self._deadline = time.monotonic() + grace
+            if not self._stopping:
+                self._stopping = True
+                self._deadline = time.monotonic() + grace
             self._cond.notify_all()
+
+    def stop(self, grace_s: float | None = None) -> None:
+        """`request_stop`, then wait for the thread (at most the grace + 30 s: a stage that
+        never returns is left to the next start's recovery, which re-queues its jobs)."""
+        self.request_stop(grace_s)
+        with self._cond:
+            left = max(0.0, self._deadline - time.monotonic())
         if self._thread.is_alive():
-            self._thread.join(grace + 30)
+            self._thread.join(left + 30)
         with self._cond:
             leftover = list(self._quick)
             self._quick.clear()
