@@ -172,7 +172,7 @@ async def healthz(request: Request):
     worker = service.worker
     body = {"status": "ok" if worker.ready.is_set() and not worker.load_error else ("loading" if not worker.ready.is_set() else "error"),
             "ready": worker.ready.is_set() and not worker.load_error, "queue": worker.queue_length(),
-            "batches": worker.batches, "jobs": service.store.counts()}
+            "batches": worker.batches, "batched_articles": worker.batched_articles, "jobs": service.store.counts()}
     if worker.load_error:
         body["error"] = worker.load_error
     return JSONResponse(body, status_code=200 if not worker.load_error else 503)

@@ -257,3 +257,8 @@ async def login(request: Request):
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(KEY_COOKIE, key, httponly=True, samesite="strict", max_age=30 * 24 * 3600)
     return response
+
+
+@router.get("/favicon.ico")
+async def favicon():
+    return Response(status_code=204)  # no icon; an answer keeps browsers from logging a 404

@@ -67,7 +67,7 @@ class Worker:
         self._deadline = float("inf")
         self._thread = threading.Thread(target=self._main, name="newsbridge-worker", daemon=True)
         self.batches = 0
-        self.batch_sizes: list[int] = []
+        self.batched_articles = 0  # articles taken into batches (mean batch = this / batches)
 
     # -- the request side -------------------------------------------------------------------
 
@@ -208,7 +208,7 @@ class Worker:
 
     def _run_batch(self, batch: list[str]) -> None:
         self.batches += 1
-        self.batch_sizes.append(len(batch))
+        self.batched_articles += len(batch)
         self.store.start(batch)
         self.store.set_stage(batch, READ_STAGE, 0)
         self._announce(batch)
