@@ -97,7 +97,7 @@ def _set_title(article: Article, title: str) -> None:
     if article.raw is not None and not article.blocks:
         # Plain text: clean would take the first line as the title; give it the blocks
         # instead, as `batch` does for a record with a title field.
-        from ..stages.clean import split_blocks
+        from ..text.blocks import split_blocks
 
         article.blocks = [Block(kind="paragraph", text=t) for t in split_blocks(article.raw)]
     article.blocks = [Block(kind="title", text=title)] + [b for b in article.blocks if b.kind != "title"]

@@ -110,7 +110,7 @@ def check_request(config: Any, q: Any, source: Any, target: Any, fmt: Any, max_c
 def translate(pipeline: Any, texts: list[str], source: str, target: str, html: bool) -> dict[str, Any]:
     """The response body of /translate with lists (runs on the worker thread); `respond`
     shapes it for a string `q`."""
-    from ..translation import Request
+    from ..translation.engine import Request
 
     tools = _tools(pipeline)
     # Each text -> its pieces (lines, or HTML text nodes) -> sentences with a language.
