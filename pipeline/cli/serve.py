@@ -79,6 +79,14 @@ def serve_command(
     auth = f"API keys from {api_keys} ({len(keys)})" if keys else ("no auth (--no-auth)" if no_auth else "local only, no keys")
     typer.echo(f"newsbridge serve: listening on http://{shown}:{bound_port} ({auth}); data in {data_dir}", err=True)
     sys.stderr.flush()
+
+    def stop_if_models_fail() -> None:
+        # A server without its models would only fail every job: say so and exit instead.
+        service.worker.ready.wait()
+        if service.worker.load_error:
+            server.should_exit = True
+
+    threading.Thread(target=stop_if_models_fail, daemon=True).start()
     server.run(sockets=[sock])
     if service.worker.load_error:
         raise fail(f"models failed to load: {service.worker.load_error}", 3)

@@ -10,7 +10,7 @@ from typing import Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
-from .app import ApiError, caller, owner_name, rate_limit
+from .access import ApiError, caller, owner_name, rate_limit
 from .inputs import BadSubmission, Submission, pasted, uploaded
 from .service import Service
 from .store import Job, is_job_id

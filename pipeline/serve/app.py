@@ -18,6 +18,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..config import Config
+from .access import ApiError
 from .keys import ApiKeys
 from .limits import BodyLimit, RateLimiter
 from .service import Service, Waiters
@@ -25,15 +26,6 @@ from .store import JobStore
 from .worker import QueueFull, ShuttingDown, Worker
 
 log = logging.getLogger(__name__)
-KEY_COOKIE = "newsbridge_key"
-
-
-class ApiError(Exception):
-    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None):
-        super().__init__(message)
-        self.status = status
-        self.message = message
-        self.headers = headers or {}
 
 
 def build_service(config: Config, data_dir: str | Path, keys: ApiKeys | None,
@@ -106,40 +98,6 @@ def create_app(service: Service) -> Any:
     app.include_router(api.lt_router)
     app.include_router(web.router)
     return BodyLimit(app, service.config.serve.max_body_bytes)
-
-
-def caller(request: Request, key: str | None = None, *, libretranslate: bool = False) -> str:
-    """Who is asking: `key:<name>` when keys are on (401/403 without a valid one), else
-    `addr:<client address>`. The key comes from `Authorization: Bearer`, LibreTranslate's
-    `api_key` field, or the web page's cookie."""
-    service: Service = request.app.state.service
-    if not service.auth:
-        return f"addr:{request.client.host if request.client else '?'}"
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    given = token.strip() if scheme.lower() == "bearer" else None
-    given = given or key or request.cookies.get(KEY_COOKIE)
-    owner = service.keys.owner(given) if service.keys else None
-    if owner is None:
-        if libretranslate:
-            raise ApiError(403, "Invalid API key" if given else "Please contact the server operator to get an API key")
-        message = "invalid API key" if given else "this server needs an API key: send 'Authorization: Bearer <key>'"
-        raise ApiError(401, message, {"WWW-Authenticate": "Bearer"})
-    return f"key:{owner}"
-
-
-def owner_name(who: str) -> str | None:
-    return who.removeprefix("key:") if who.startswith("key:") else None
-
-
-def rate_limit(request: Request, who: str) -> None:
-    service: Service = request.app.state.service
-    wait = service.limiter.take(who)
-    if wait > 0:
-        seconds = max(1, int(wait + 0.999))
-        per = service.config.serve.rate_per_minute
-        raise ApiError(429, f"too many requests: {per} per minute per {'key' if who.startswith('key:') else 'client'} (serve.rate_per_minute); try again in {seconds} s",
-                       {"Retry-After": str(seconds)})
 
 
 def _version() -> str:

@@ -20,7 +20,7 @@ from markupsafe import Markup
 from ..data import Article
 from ..digest.views import article_from_record, article_view, index_entry, lang_name
 from .api import read_fields, submission_from, visible
-from .app import KEY_COOKIE, ApiError, caller, owner_name, rate_limit
+from .access import KEY_COOKIE, ApiError, caller, owner_name, rate_limit
 from .inputs import BadSubmission
 from .service import Service
 from .store import DONE, FAILED, Job, is_job_id

@@ -128,6 +128,9 @@ class Worker:
             if not self._stopping:
                 self._stopping = True
                 self._deadline = time.monotonic() + grace
+                if self._running:
+                    log.warning("stopping: the running batch (%d articles) has %.0f s to finish (serve.shutdown_grace_s)",
+                                len(self._running), grace)
             self._cond.notify_all()
 
     def stop(self, grace_s: float | None = None) -> None:

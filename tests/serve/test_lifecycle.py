@@ -28,10 +28,13 @@ def _started(data) -> dict[str, str]:
 
 
 def _submit_until_running(srv, client, n=4):
-    ids = [client.post("/api/articles", json={"text": (SHORT_EN if i % 2 else SHORT_UK) * 4}).json()["id"] for i in range(n)]
+    """Submit n articles and return once the worker has taken the first (polled: the
+    API's ?wait= waits for done/failed, not for a start)."""
+    ids = [client.post("/api/articles", json={"text": (SHORT_EN if i % 2 else SHORT_UK) * 8}).json()["id"] for i in range(n)]
     deadline = time.monotonic() + 600
-    while client.get(f"/api/articles/{ids[0]}", params={"wait": 5}).json()["status"] == "queued":
+    while client.get(f"/api/articles/{ids[0]}").json()["status"] == "queued":
         srv._check_alive(deadline)
+        time.sleep(0.02)
     return ids
 
 
@@ -52,7 +55,7 @@ def test_sigterm_requeues_or_finishes_in_flight(tmp_path, serve_overrides, grace
     # The batch in flight when the signal came was put back (no grace) or finished (grace);
     # a batch done before it stays done; jobs never taken still wait.
     started = _started(srv.data)
-    assert started and statuses[ids[-1]] == "queued"
+    assert started and statuses[ids[-1]] == "queued", (started, srv.output()[-2000:])
     in_flight = [s for i, s in started.items() if i != ids[0]] or list(started.values())
     assert set(in_flight) == expect, (started, ids)
 
