@@ -59,7 +59,9 @@ def serve_command(
 
     server_box: list = []
     service = build_service(cfg, data_dir, keys, stopping=lambda: bool(server_box and server_box[0].should_exit))
-    app = create_app(service)
+    # A local-only server answers only to its loopback names (no DNS rebinding).
+    local_names = ["127.0.0.1", "localhost", "::1", "[::1]"] if _is_loopback(host) else None
+    app = create_app(service, allowed_hosts=local_names)
     class Server(uvicorn.Server):
         def handle_exit(self, sig, frame):
             # The worker's grace period starts with the signal, not after uvicorn has

@@ -18,6 +18,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..config import Config
+from ..errors import NewsbridgeError
 from .access import ApiError
 from .keys import ApiKeys
 from .limits import BodyLimit, RateLimiter
@@ -38,7 +39,10 @@ def build_service(config: Config, data_dir: str | Path, keys: ApiKeys | None,
                    stopping=stopping or (lambda: False))
 
 
-def create_app(service: Service) -> Any:
+def create_app(service: Service, allowed_hosts: list[str] | None = None) -> Any:
+    """The ASGI app. `allowed_hosts`: Host header names accepted (a local-only server
+    lists its loopback names, so a web page that rebinds its own DNS name to 127.0.0.1
+    cannot talk to it); None accepts any."""
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         service.waiters.loop = asyncio.get_running_loop()
@@ -80,6 +84,10 @@ def create_app(service: Service) -> Any:
         problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'] if p != 'body')}: {e['msg']}" for e in exc.errors())
         return JSONResponse({"error": f"invalid request: {problems}"}, status_code=422)
 
+    @app.exception_handler(NewsbridgeError)
+    async def _newsbridge_error(request: Request, exc: NewsbridgeError):
+        return JSONResponse({"error": str(exc)}, status_code=500)
+
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException):
         return JSONResponse({"error": str(exc.detail)}, status_code=exc.status_code, headers=getattr(exc, "headers", None))
@@ -97,6 +105,10 @@ def create_app(service: Service) -> Any:
     app.include_router(api.router)
     app.include_router(api.lt_router)
     app.include_router(web.router)
+    if allowed_hosts:
+        from starlette.middleware.trustedhost import TrustedHostMiddleware
+
+        app.add_middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts)
     return BodyLimit(app, service.config.serve.max_body_bytes)
 
 

@@ -162,6 +162,7 @@ class Worker:
                     self._cond.wait()
                 if self._stopping:
                     return
+                self._gather()
                 batch = [self._waiting.popleft() for _ in range(min(len(self._waiting), self.serve.batch_size))]
                 self._running = batch
             self._run_quick()
@@ -175,6 +176,23 @@ class Worker:
                 finally:
                     with self._cond:
                         self._running = []
+
+    def _gather(self) -> None:
+        """(Holding the lock.) Wait while articles keep arriving, so that requests sent
+        together share a batch; short requests waiting end the wait at once."""
+        quiet = self.serve.batch_wait_s
+        if quiet <= 0 or not self._waiting:
+            return
+        cap = time.monotonic() + 10 * quiet
+        seen = len(self._waiting)
+        while seen < self.serve.batch_size and not self._quick and not self._stopping:
+            left = min(quiet, cap - time.monotonic())
+            if left <= 0:
+                return
+            self._cond.wait(left)
+            if len(self._waiting) == seen:
+                return  # nothing new for `quiet` seconds (or only a short request came)
+            seen = len(self._waiting)
 
     def _load(self) -> None:
         from ..runner import Pipeline

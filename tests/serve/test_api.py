@@ -140,3 +140,24 @@ def test_healthz_and_openapi(client):
     paths = client.get("/openapi.json").json()["paths"]
     for path in ("/api/articles", "/api/articles/{job_id}", "/translate", "/detect", "/languages", "/healthz"):
         assert path in paths
+
+
+def test_articles_sent_together_share_one_batch(tmp_path, serve_overrides):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from .server import Server
+
+    # A generous gathering window, so the four submissions surely arrive within it.
+    srv = Server(tmp_path / "data", [*serve_overrides, "serve.batch_wait_s=1", "serve.batch_size=4"]).start()
+    try:
+        with srv.client() as c:
+            before = c.get("/healthz").json()
+            with ThreadPoolExecutor(4) as pool:
+                ids = list(pool.map(lambda i: _submit(c, text=SHORT_EN if i % 2 else SHORT_UK), range(4)))
+            assert [srv.wait_done(c, i)["status"] for i in ids] == ["done"] * 4
+            after = c.get("/healthz").json()
+        assert after["batches"] - before["batches"] == 1
+        assert after["batched_articles"] - before["batched_articles"] == 4
+    finally:
+        srv.stop()
+        srv.kill()

@@ -173,5 +173,9 @@ def test_hostile_title_text_and_filename_stay_text(server, client):
     assert headers["x-content-type-options"] == "nosniff" and headers["x-frame-options"] == "DENY"
 
 
-def test_default_bind_is_localhost(server):
+def test_default_bind_is_localhost_and_answers_only_to_local_names(server, client):
     assert httpx.URL(server.url).host == "127.0.0.1"
+    # A page that rebinds its own DNS name to 127.0.0.1 still sends its own Host.
+    assert client.get("/api/articles", headers={"Host": "evil.example"}).status_code == 400
+    port = httpx.URL(server.url).port
+    assert client.get("/healthz", headers={"Host": f"localhost:{port}"}).status_code == 200
