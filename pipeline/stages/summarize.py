@@ -66,6 +66,8 @@ class Holder:
 
 class SummarizeStage(BatchStage):
     name = "summarize"
+    requires = ("segment.lang",)
+    assigns = ("section.summary", "article.summary")
 
     def __init__(self, context):
         super().__init__(context)
