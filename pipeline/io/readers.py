@@ -7,14 +7,13 @@ never mojibake passed on.
 
 from __future__ import annotations
 
-import hashlib
 import shlex
 from pathlib import Path
 
 from ..config import ReadConfig
 from ..data import Article, Source
 from ..errors import InputError
-from ..text.ids import slug
+from ..text.ids import article_id as content_id
 from .decode import decode_bytes
 from .html import decode_html, html_blocks
 from .markdown import markdown_blocks
@@ -23,13 +22,6 @@ from .records import RECORD_SUFFIXES
 TEXT_SUFFIXES = {".txt": "txt", ".text": "txt", ".md": "md", ".markdown": "md"}
 HTML_SUFFIXES = {".html": "html", ".htm": "html", ".xhtml": "html"}
 _ARCHIVE_NAMES = {"jsonl": "JSONL", "json": "JSON", "csv": "CSV", "parquet": "Parquet"}
-
-
-def article_id(path: Path, content: bytes) -> str:
-    """Stable id: file stem + content hash (same file, same id; edited file, new id)."""
-    digest = hashlib.sha1(content).hexdigest()[:10]
-    stem = slug(path.stem, "article")
-    return f"{stem}-{digest}"
 
 
 def read_text_file(path: Path, config: ReadConfig) -> list[Article]:
@@ -52,29 +44,29 @@ def read_text_file(path: Path, config: ReadConfig) -> list[Article]:
         raise InputError(path, f"cannot be read ({exc.strerror or exc})", kind="unreadable") from None
     suffix = path.suffix.lower()
     fmt = HTML_SUFFIXES.get(suffix) or TEXT_SUFFIXES.get(suffix, "txt")
-    return [article_from_bytes(data, fmt=fmt, name=path, article_id=article_id(path, data), config=config)]
+    return [article_from_bytes(data, fmt=fmt, name=path, config=config)]
 
 
-def article_from_bytes(data: bytes, *, fmt: str, name: str | Path, article_id: str, config: ReadConfig,
-                       source_path: str | None = None) -> Article:
+def article_from_bytes(data: bytes, *, fmt: str, name: str | Path, config: ReadConfig,
+                       article_id: str | None = None, source_path: str | None = None) -> Article:
     """The bytes of one .txt/.md/.html article -> an Article. `name` is what messages call
     the input (a path, or an upload's label: nothing here touches the file system);
-    `source_path` goes into the record (default: `name`)."""
+    `article_id` defaults to the content id, `source_path` (into the record) to `name`."""
     legacy = list(config.legacy_encodings)
     if fmt == "html":
         text, encoding = decode_html(data, name, legacy)
     else:
         text, encoding = decode_bytes(data, name, legacy)
-    return article_from_text(text, fmt=fmt, name=name, article_id=article_id, config=config,
+    return article_from_text(text, fmt=fmt, name=name, config=config, article_id=article_id,
                              encoding=encoding, source_path=source_path)
 
 
-def article_from_text(text: str, *, fmt: str, name: str | Path, article_id: str, config: ReadConfig,
+def article_from_text(text: str, *, fmt: str, name: str | Path, config: ReadConfig, article_id: str | None = None,
                       encoding: str | None = None, source_path: str | None = None) -> Article:
     """Decoded text of one article in `fmt` (txt, md, html) -> an Article."""
     text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     article = Article(
-        id=article_id,
+        id=article_id or content_id(text),
         source=Source(path=str(name) if source_path is None else source_path, format=fmt, encoding=encoding),
         raw=text,
     )
