@@ -479,6 +479,41 @@ class PipelineConfig(Section):
         return v
 
 
+class ServeConfig(Section):
+    """`newsbridge serve`: the newsroom service (pipeline/serve/). --host/--port/--data win."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(8080, ge=0, le=65535)
+    # Jobs and results (SQLite); relative paths are taken from the working directory.
+    data: str = "newsbridge-data"
+    # Articles the worker takes into one pass through the stages: requests that arrive
+    # together share the model batches up to this many.
+    batch_size: int = Field(16, ge=1)
+    # Once an article is waiting, the worker keeps gathering while more keep arriving (each
+    # within this many seconds of the last, 10x this at most): clients that submit together
+    # -- a batch's clients sending their next article -- land in one batch, not in a batch
+    # of one and a batch of the rest. 0 takes what is there at once.
+    batch_wait_s: float = Field(0.05, ge=0, le=5)
+    # Articles waiting or running at most; one more is refused (503 + Retry-After).
+    max_queue: int = Field(256, ge=1)
+    retry_after_s: int = Field(10, ge=1)
+    # Request body (JSON, form or upload) in bytes, and characters of text per article.
+    max_body_bytes: int = Field(2_000_000, ge=1024)
+    max_chars: int = Field(200_000, ge=1)
+    # Characters per LibreTranslate /translate or /detect request (all of `q` together).
+    translate_max_chars: int = Field(20_000, ge=1)
+    # Submissions (articles, /translate, /detect) per API key -- or per client address
+    # when keys are off -- per minute; 0 = no limit.
+    rate_per_minute: int = Field(120, ge=0)
+    # Longest a `GET /api/articles/{id}?wait=S` waits for the job to finish.
+    wait_max_s: float = Field(60, ge=0)
+    # On SIGTERM/Ctrl-C the running batch goes on this long; what is unfinished then is
+    # put back in the queue (and picked up at the next start).
+    shutdown_grace_s: float = Field(20, ge=0)
+    # Entries on the history page and in `GET /api/articles`.
+    history_limit: int = Field(100, ge=1)
+
+
 class Config(Section):
     pipeline: PipelineConfig = Field(default_factory=PipelineConfig)
     runtime: RuntimeConfig = Field(default_factory=RuntimeConfig)
@@ -492,6 +527,7 @@ class Config(Section):
     output: OutputConfig = Field(default_factory=OutputConfig)
     digest: DigestConfig = Field(default_factory=DigestConfig)
     batch: BatchConfig = Field(default_factory=BatchConfig)
+    serve: ServeConfig = Field(default_factory=ServeConfig)
 
     def to_dict(self) -> dict[str, Any]:
         return self.model_dump(mode="json")

@@ -10,6 +10,7 @@ from .batch import batch_command
 from .eval import eval_app
 from .models import models_app
 from .run import run_command
+from .serve import serve_app
 from .translate import translate_command
 from .summarize import summarize_command
 
@@ -28,6 +29,7 @@ app.command("summarize")(summarize_command)
 app.add_typer(models_app, name="models")
 app.command("translate")(translate_command)
 app.add_typer(eval_app, name="eval")
+app.add_typer(serve_app, name="serve")
 
 
 @app.callback()

@@ -13,7 +13,7 @@ from pathlib import Path
 from ..config import ReadConfig
 from ..data import Article, Source
 from ..errors import InputError
-from ..text.ids import article_id
+from ..text.ids import article_id as content_id
 from .decode import decode_bytes
 from .files import read_bounded
 from .html import decode_html, html_blocks
@@ -32,24 +32,39 @@ def read_text_file(path: Path, config: ReadConfig) -> list[Article]:
     data = read_bounded(path, config.max_bytes)
     suffix = path.suffix.lower()
     fmt = HTML_SUFFIXES.get(suffix) or TEXT_SUFFIXES.get(suffix, "txt")
+    return [article_from_bytes(data, fmt=fmt, name=path, config=config)]
+
+
+def article_from_bytes(data: bytes, *, fmt: str, name: str | Path, config: ReadConfig,
+                       article_id: str | None = None, source_path: str | None = None) -> Article:
+    """The bytes of one .txt/.md/.html article -> an Article. `name` is what messages call
+    the input (a path, or an upload's label: nothing here touches the file system);
+    `article_id` defaults to the content id, `source_path` (into the record) to `name`."""
     legacy = list(config.legacy_encodings)
     if fmt == "html":
-        text, encoding = decode_html(data, path, legacy)
+        text, encoding = decode_html(data, name, legacy)
     else:
-        text, encoding = decode_bytes(data, path, legacy)
+        text, encoding = decode_bytes(data, name, legacy)
+    return article_from_text(text, fmt=fmt, name=name, config=config, article_id=article_id,
+                             encoding=encoding, source_path=source_path)
+
+
+def article_from_text(text: str, *, fmt: str, name: str | Path, config: ReadConfig, article_id: str | None = None,
+                      encoding: str | None = None, source_path: str | None = None) -> Article:
+    """Decoded text of one article in `fmt` (txt, md, html) -> an Article."""
     text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     article = Article(
-        id=article_id(text),
-        source=Source(path=str(path), format=fmt, encoding=encoding),
+        id=article_id or content_id(text),
+        source=Source(path=str(name) if source_path is None else source_path, format=fmt, encoding=encoding),
         raw=text,
     )
     page_meta: dict = {}
     if fmt == "md":
-        article.blocks, page_meta, warnings = markdown_blocks(text, path)
+        article.blocks, page_meta, warnings = markdown_blocks(text, name)
         for warning in warnings:
             article.warn(warning)
     elif fmt == "html":
-        article.blocks, page_meta = html_blocks(text, path, config)
+        article.blocks, page_meta = html_blocks(text, name, config)
     if fmt in ("md", "html"):
         article.raw = None  # the blocks are the article; the markup is not text to split
     url = page_meta.pop("url", None)
@@ -59,8 +74,8 @@ def read_text_file(path: Path, config: ReadConfig) -> list[Article]:
     if lang:
         article.source.declared_lang = lang
     article.metadata.update(page_meta)
-    check_article_length(article, str(path), config)
-    return [article]
+    check_article_length(article, str(name), config)
+    return article
 
 
 def read_path(path: str | Path, config: ReadConfig) -> list[Article]:
