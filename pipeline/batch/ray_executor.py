@@ -79,7 +79,8 @@ class RayExecutor:
     # -- the cluster ---------------------------------------------------------------------
 
     def _connect(self, world_size: int) -> bool:
-        """Connect, or start a local cluster for this job; True when started here."""
+        """Connect, or start a local cluster for this job; True when this call did (so the
+        job disconnects, or stops its local cluster, when it ends)."""
         ray = self.ray
         if ray.is_initialized():  # a notebook or a script that called ray.init itself
             return False
@@ -95,7 +96,7 @@ class RayExecutor:
         except (ConnectionError, ValueError, RuntimeError) as exc:
             where = f"at {self.address}" if self.address else "on this machine"
             raise RayUnavailable(f"cannot start or reach a Ray cluster {where}: {exc}") from None
-        return not self.address
+        return True
 
     def _check_fits(self) -> None:
         """A task no node can hold would wait forever: say so instead."""
@@ -122,11 +123,13 @@ class RayExecutor:
         try:
             self._check_fits()
             tally = ray.remote(num_cpus=0)(JobTally).remote(world_size, ranks)
-            task = ray.remote(_run_rank).options(num_cpus=self.worker_cpus, num_gpus=self.worker_gpus,
-                                                  max_retries=self.max_retries, retry_exceptions=False)
+            task = ray.remote(_run_rank)
             spec = {"job": job, "cwd": os.getcwd(), "token": token, "stop": str(stop_path)}
             for rank in ranks:
-                refs[rank] = task.options(name=f"newsbridge-worker-{rank}-of-{world_size}").remote(spec, rank, world_size, tally)
+                refs[rank] = task.options(
+                    name=f"newsbridge-worker-{rank}-of-{world_size}", num_cpus=self.worker_cpus, num_gpus=self.worker_gpus,
+                    max_retries=self.max_retries, retry_exceptions=False,
+                ).remote(spec, rank, world_size, tally)
             outcome = self._watch(refs, tally, stop, stop_path, on_progress)
         except BaseException:
             for ref in refs.values():

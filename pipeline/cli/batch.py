@@ -59,7 +59,7 @@ def batch_command(
     n = _world_size(workers, world_size)
     runner = _executor(executor, rank, ray_address, worker_cpus, worker_gpus, max_retries)
     cfg = load_cli_config(config, set_)
-    err_console = Console(stderr=True)
+    err_console = Console(stderr=True) if sys.stderr.isatty() else Console(stderr=True, width=160)
     out_console = Console() if sys.stdout.isatty() else Console(width=120)
     show = progress if progress is not None else err_console.is_terminal
     job = BatchJob(inputs=list(inputs), out=out, config=cfg, retry_errors=retry_errors, force_config=force_config)
