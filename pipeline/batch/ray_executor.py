@@ -23,6 +23,7 @@ import logging
 import math
 import os
 import signal
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -52,7 +53,12 @@ class WorkerFailed(NewsbridgeError):
     exit_code = 1
 
 
-def import_ray():
+def import_ray(local: bool = False):
+    if local and "ray" not in sys.modules:
+        # A cluster of this machine alone: Ray's switch for laptops makes every server of it
+        # listen on 127.0.0.1, not on the machine's network address (read when ray is imported).
+        os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
+        os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")  # a job's own cluster does not report usage
     try:
         import ray
     except ImportError as exc:
@@ -70,7 +76,7 @@ class RayExecutor:
         self.worker_gpus = worker_gpus
         self.max_retries = max_retries
         self.poll_seconds = poll_seconds
-        self.ray = import_ray()  # fail before any work when the extra is missing
+        self.ray = import_ray(local=not address)  # fail before any work when the extra is missing
 
     def describe(self, world_size: int) -> dict[str, Any]:
         return {"name": self.name, "workers": world_size, "address": self.address or "local",
