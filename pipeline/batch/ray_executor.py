@@ -36,6 +36,9 @@ from .progress import JobTally, RankProgress
 from .sharedfs import check_worker_view, write_job_token
 
 EXTRA_HINT = "pip install 'newsbridge[ray]'"
+# The driver's settings a worker must share, wherever it runs (a cluster's worker processes
+# do not inherit the driver's environment): offline mode, quiet libraries, malloc tuning.
+FORWARDED_ENV = ("HF_", "TRANSFORMERS_", "TOKENIZERS_", "MALLOC_", "NEWSBRIDGE_")
 STOP_FILE = "stop-requested"
 
 
@@ -130,7 +133,8 @@ class RayExecutor:
             self._check_fits()
             tally = ray.remote(num_cpus=0)(JobTally).remote(world_size, ranks)
             task = ray.remote(_run_rank)
-            spec = {"job": job, "cwd": os.getcwd(), "token": token, "stop": str(stop_path)}
+            spec = {"job": job, "cwd": os.getcwd(), "token": token, "stop": str(stop_path), "cpus": self.worker_cpus,
+                    "env": {k: v for k, v in os.environ.items() if k.startswith(FORWARDED_ENV)}}
             for rank in ranks:
                 refs[rank] = task.options(
                     name=f"newsbridge-worker-{rank}-of-{world_size}", num_cpus=self.worker_cpus, num_gpus=self.worker_gpus,
@@ -158,6 +162,11 @@ class RayExecutor:
         pending = list(refs.values())
         asked = False
         while pending:
+            if (stop.requested or failures) and not asked:
+                # Every worker finishes its batch in flight, commits, and returns "interrupted"
+                # (after a worker's failure too: the job will not be merged, so stop soon).
+                stop_path.write_text(str(stop.signum or signal.SIGTERM))
+                asked = True
             ready, pending = ray.wait(pending, num_returns=len(pending), timeout=self.poll_seconds)
             for ref in ready:
                 rank = by_ref[ref]
@@ -172,11 +181,6 @@ class RayExecutor:
                         "run the same command again to resume")
             if on_progress is not None:
                 on_progress(ray.get(tally.snapshot.remote()))
-            if (stop.requested or failures) and not asked:
-                # Every worker finishes its batch in flight, commits, and returns "interrupted"
-                # (after a worker's failure too: the job will not be merged, so stop soon).
-                stop_path.write_text(str(stop.signum or signal.SIGTERM))
-                asked = True
         if failures:
             first = failures[min(failures)]
             if isinstance(first, NewsbridgeError):
@@ -188,15 +192,28 @@ class RayExecutor:
 def _run_rank(spec: dict[str, Any], rank: int, world_size: int, tally: Any) -> WorkerResult:
     """One worker, inside a Ray task (a fresh or reused Ray worker process, any node)."""
     job: BatchJob = spec["job"]
+    os.environ.update(spec["env"])
     check_worker_view([str(p) for p in job.inputs], str(job.out), spec["token"], spec["cwd"], rank=rank)
     before = os.getcwd()
     os.chdir(spec["cwd"])  # relative inputs name the same files, and records the same paths
     try:
+        if job.config.runtime.threads == 0:
+            _size_threads(spec["cpus"])
         _wait_for_previous_attempt(worker_dir(job.out, rank, world_size) / "lock")
         progress = RankProgress(rank, lambda method, *args: getattr(tally, method).remote(*args))
         return run_worker(job, rank, world_size, stop=FileStopFlag(spec["stop"]), progress=progress)
     finally:
         os.chdir(before)
+
+
+def _size_threads(cpus: float) -> None:
+    """As many torch threads as CPUs reserved (runtime.threads, when set, wins in the
+    pipeline): more would fight the other workers on the node, fewer would idle."""
+    n = max(1, math.floor(cpus))
+    if "torch" in sys.modules:  # a reused Ray worker process: torch already read the environment
+        sys.modules["torch"].set_num_threads(n)
+    else:
+        os.environ["OMP_NUM_THREADS"] = str(n)
 
 
 def _wait_for_previous_attempt(lock: Path, patience: float = 30.0) -> None:

@@ -218,3 +218,34 @@ def test_check_worker_view_names_what_is_missing(tmp_path):
         check_worker_view([str(tmp_path)], str(tmp_path / "elsewhere"), token, "/", rank=0)
     with pytest.raises(SharedFilesystemError, match="cannot see /no/such/dir, the directory the relative paths"):
         check_worker_view(["in"], str(out), token, "/no/such/dir", rank=0)
+
+
+def test_stop_request_reaches_every_worker_and_the_job_resumes(tmp_path, cluster):
+    # What Ctrl-C/SIGTERM on the driver does: every worker finishes its batch in flight,
+    # commits and returns interrupted; the next run completes to the same outputs.
+    from pipeline.batch.control import StopFlag
+    from pipeline.batch.engine import BatchJob
+    from pipeline.batch.executor import run_job
+    from pipeline.batch.ray_executor import RayExecutor
+    from pipeline.config import load_config
+
+    root = tmp_path / "in"
+    write_txt_articles(root, 16)
+    cfg = load_config(None, ["pipeline.stages=[clean,segment]", "batch.batch_size=1"])
+    run_job(BatchJob(inputs=[root], out=tmp_path / "one", config=cfg), _local())
+    stop = StopFlag()
+    stop.request(signal.SIGTERM)  # asked before the workers have committed anything
+    job = BatchJob(inputs=[root], out=tmp_path / "ray", config=cfg)
+    first = run_job(job, RayExecutor(), world_size=2, stop=stop)
+    assert first.status == "interrupted" and first.final is None
+    assert all(r.status == "interrupted" and r.signal == signal.SIGTERM for r in first.results)
+    assert 0 < first.combined.processed < 16  # each worker stopped after its batch in flight
+    again = run_job(job, RayExecutor(), world_size=2)
+    assert again.status == "complete" and again.combined.processed == 16 - first.combined.processed
+    assert_same_outputs(tmp_path / "one", tmp_path / "ray")
+
+
+def _local():
+    from pipeline.batch.local import LocalExecutor
+
+    return LocalExecutor()
