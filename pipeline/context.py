@@ -13,7 +13,7 @@ from .models import ModelCatalog, ResolvedModel
 if TYPE_CHECKING:
     from .lru import LRUCache
     from .backends.base import Summarizer, Translator
-    from .translation import TranslationEngine
+    from .translation.engine import TranslationEngine
 
 
 class Context:
@@ -60,7 +60,7 @@ class Context:
 
     def translation_engine(self) -> "TranslationEngine":
         if self._engine is None:
-            from .translation import TranslationEngine
+            from .translation.engine import TranslationEngine
 
             self._engine = TranslationEngine(self)
         return self._engine
@@ -78,7 +78,7 @@ def _check_role(resolved: ResolvedModel, role: str) -> None:
     complaint, and writes text of the wrong kind: refuse it by the manifest's role."""
     spec = resolved.spec
     if spec.role not in (role, "unknown"):
-        raise ConfigError(f"model '{spec.name}' is a {spec.role} model (models/manifest.yaml), named here as a {role} model")
+        raise ConfigError(f"model '{spec.name}' is a {spec.role} model (model manifest), named here as a {role} model")
 
 
 def _model_entry(role: str, resolved: Any, backend: Any) -> dict[str, Any]:

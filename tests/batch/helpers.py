@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from pipeline.batch.synthetic import as_text_file, synthetic_articles
+from tests.synthetic import as_text_file, synthetic_articles
 
 OUTPUTS = ("articles.jsonl", "errors.jsonl", "duplicates.jsonl", "pairs.tsv", "pairs.tmx")
 # What may differ between two runs of one job: when and where it ran, and what ran it.
