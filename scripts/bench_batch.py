@@ -126,6 +126,9 @@ def ray_main(args) -> int:
     fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
     os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")  # listen on 127.0.0.1 only (see ray_executor)
     os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+    # Like with like: workers at the CLI's priority, as the job's own cluster runs them
+    # (Ray's default is nice 15); --ray-niceness 15 measures what that default costs here.
+    os.environ["RAY_worker_niceness"] = str(args.ray_niceness)
     import ray
 
     print("command:", " ".join([sys.executable, *sys.argv]))
@@ -142,7 +145,7 @@ def ray_main(args) -> int:
              object_store_memory=128 * 1024**2, logging_level="ERROR", log_to_driver=False)
     cluster_start = time.perf_counter() - t0
     address = ray.get_runtime_context().gcs_address
-    print(f"local Ray cluster (2 CPUs) started in {cluster_start:.1f} s at {address}")
+    print(f"local Ray cluster (2 CPUs, workers at nice {args.ray_niceness}) started in {cluster_start:.1f} s at {address}")
     sets = [*args.sets, "runtime.threads=1"]
     variants = {
         "local W=1": [],
@@ -195,6 +198,7 @@ def main() -> int:
                     help="ray: local W=1 vs Ray W=1 vs Ray W=2 (see above)")
     ap.add_argument("--ray-articles", type=int, default=150)
     ap.add_argument("--repeats", type=int, default=2)
+    ap.add_argument("--ray-niceness", type=int, default=0, help="nice value of Ray's workers (Ray's own default: 15)")
     args = ap.parse_args()
     if args.executor == "ray":
         return ray_main(args)

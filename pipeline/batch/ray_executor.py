@@ -62,6 +62,10 @@ def import_ray(local: bool = False):
         # listen on 127.0.0.1, not on the machine's network address (read when ray is imported).
         os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
         os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")  # a job's own cluster does not report usage
+        # Ray starts its workers at nice 15 (below its own daemons); on a shared machine that
+        # makes a job's workers yield to every other process, while `--executor local` runs
+        # at the user's priority. A job's own cluster is the job: same priority as local.
+        os.environ.setdefault("RAY_worker_niceness", "0")
     try:
         import ray
     except ImportError as exc:
@@ -100,7 +104,8 @@ class RayExecutor:
             else:
                 # "local": never join a cluster someone else started on this machine.
                 ray.init(address="local", num_cpus=max(1, math.ceil(world_size * self.worker_cpus)),
-                         num_gpus=math.ceil(world_size * self.worker_gpus), include_dashboard=False,
+                         # no GPU asked: none offered; asked: the ones there (none there: _check_fits says so)
+                         num_gpus=0 if not self.worker_gpus else None, include_dashboard=False,
                          _node_ip_address="127.0.0.1", object_store_memory=128 * 1024**2, **quiet)
         except (ConnectionError, ValueError, RuntimeError) as exc:
             where = f"at {self.address}" if self.address else "on this machine"
