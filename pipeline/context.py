@@ -40,7 +40,7 @@ class Context:
     def summarizer(self, ref: str) -> "Summarizer":
         if ref not in self._summarizers:
             backend = registry.summarizers.get(self.config.summarize.backend)
-            if getattr(backend, "needs_model", True):
+            if backend.needs_model:
                 resolved = self.catalog.resolve(ref, role="summarize")
                 _check_role(resolved, "summarize")
                 self._summarizers[ref] = self._load(backend, resolved)

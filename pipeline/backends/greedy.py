@@ -17,6 +17,18 @@ def cache_arg(model) -> str:
     return "cache" if "cache" in inspect.signature(model.forward).parameters else "past_key_values"
 
 
+def logits_processors(no_repeat_ngram_size: int, repetition_penalty: float):
+    """transformers' own processors, so the n-gram block and the penalty are generate()'s."""
+    from transformers import LogitsProcessorList, NoRepeatNGramLogitsProcessor, RepetitionPenaltyLogitsProcessor
+
+    processors = LogitsProcessorList()
+    if repetition_penalty != 1.0:
+        processors.append(RepetitionPenaltyLogitsProcessor(repetition_penalty))
+    if no_repeat_ngram_size > 0:
+        processors.append(NoRepeatNGramLogitsProcessor(no_repeat_ngram_size))
+    return processors
+
+
 def greedy_decode(
     model,
     input_ids,
@@ -31,21 +43,14 @@ def greedy_decode(
     """Greedy decoding of one padded batch: per row (generated ids without start/end
     tokens, True when it stopped at max_new instead of at </s>). Call under inference_mode."""
     import torch
-    from transformers import LogitsProcessorList, NoRepeatNGramLogitsProcessor, RepetitionPenaltyLogitsProcessor
     from transformers.cache_utils import DynamicCache, EncoderDecoderCache
-    from transformers.modeling_outputs import BaseModelOutput
 
     config = model.config
     device = input_ids.device
     eos = config.eos_token_id
     start = config.decoder_start_token_id
     pad = config.pad_token_id
-    processors = LogitsProcessorList()
-    if repetition_penalty != 1.0:
-        processors.append(RepetitionPenaltyLogitsProcessor(repetition_penalty))
-    if no_repeat_ngram_size > 0:
-        processors.append(NoRepeatNGramLogitsProcessor(no_repeat_ngram_size))
-
+    processors = logits_processors(no_repeat_ngram_size, repetition_penalty)
     cache_name = cache_arg(model)
     rows = input_ids.shape[0]
     hidden = model.get_encoder()(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
@@ -59,14 +64,7 @@ def greedy_decode(
     mask = attention_mask
     step = 0
     while True:
-        out = model(
-            encoder_outputs=BaseModelOutput(last_hidden_state=hidden),
-            attention_mask=mask,
-            decoder_input_ids=seqs[:, -1:],
-            use_cache=True,
-            **{cache_name: cache},
-        )
-        logits = out.logits[:, -1, :].float()
+        logits = _next_token_logits(model, hidden, mask, seqs, cache, cache_name)
         if suppress_ids is not None:
             logits[:, suppress_ids] = float("-inf")
         # No </s> before a row's minimum length.
@@ -81,9 +79,7 @@ def greedy_decode(
         at_bound = ~finished & ~ended & (step >= hi)
         newly = ended | at_bound
         if bool(newly.any()):
-            for j in torch.nonzero(newly).flatten().tolist():
-                n = step - 1 if bool(ended[j]) else step
-                results[int(alive[j])] = (seqs[j, 1 : 1 + n].tolist(), bool(at_bound[j]))
+            _record(results, newly, ended, at_bound, alive, seqs, step)
             finished |= newly
         live = ~finished
         if not bool(live.any()):
@@ -93,6 +89,29 @@ def greedy_decode(
         if int(finished.sum()) * 4 >= finished.numel():
             keep = torch.nonzero(live).flatten()
             cache.batch_select_indices(keep)
-            hidden, mask, seqs = hidden[keep], mask[keep], seqs[keep]
-            lo, hi, alive, finished = lo[keep], hi[keep], alive[keep], finished[keep]
+            hidden, mask, seqs, lo, hi, alive, finished = (t[keep] for t in (hidden, mask, seqs, lo, hi, alive, finished))
     return results  # type: ignore[return-value]
+
+
+def _next_token_logits(model, hidden, mask, seqs, cache, cache_name: str):
+    """One decoder step over the live rows (the cache holds the earlier steps)."""
+    from transformers.modeling_outputs import BaseModelOutput
+
+    out = model(
+        encoder_outputs=BaseModelOutput(last_hidden_state=hidden),
+        attention_mask=mask,
+        decoder_input_ids=seqs[:, -1:],
+        use_cache=True,
+        **{cache_name: cache},
+    )
+    return out.logits[:, -1, :].float()
+
+
+def _record(results: list, newly, ended, at_bound, alive, seqs, step: int) -> None:
+    """The rows that just finished: their ids without start/end tokens, and whether the
+    length bound (not </s>) stopped them, at their original row."""
+    import torch
+
+    for j in torch.nonzero(newly).flatten().tolist():
+        n = step - 1 if bool(ended[j]) else step
+        results[int(alive[j])] = (seqs[j, 1 : 1 + n].tolist(), bool(at_bound[j]))

@@ -30,19 +30,11 @@ class HFSeq2Seq:
     layers, CPU only); `quantize_key` is the config key that chose it, for error messages.
     """
 
-    def __init__(
-        self,
-        model: ResolvedModel,
-        runtime: RuntimeConfig,
-        *,
-        allow_pickle: bool = False,
-        dtype: str | None = None,
-        quantize: str = "none",
-        quantize_key: str = "quantize",
-    ):
-        loaded = load_seq2seq(model, runtime, allow_pickle=allow_pickle, dtype=dtype, quantize=quantize, quantize_key=quantize_key)
+    def __init__(self, model: ResolvedModel, runtime: RuntimeConfig, **load_options: Any):
+        """`load_options`: hf_loading.load_seq2seq's (allow_pickle, dtype, quantize, quantize_key)."""
+        loaded = load_seq2seq(model, runtime, **load_options)
         self.resolved = model
-        self.quantize = quantize
+        self.quantize = load_options.get("quantize", "none")
         self.tokenizer, self.model, self.device = loaded.tokenizer, loaded.model, loaded.device
         self.max_input_tokens = loaded.max_input_tokens
 
