@@ -15,7 +15,8 @@ $(BIN)/newsbridge: pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	# torch first and exactly: an open range would pull a multi-GB CUDA build.
 	$(BIN)/python -m pip install --quiet torch==2.13.0
-	$(BIN)/python -m pip install --quiet -e '.[dev,serve]'
+	# ray: the Ray executor's tests run in CI (about 15 s and 250 MB more to install).
+	$(BIN)/python -m pip install --quiet -e '.[dev,serve,ray]'
 	touch $@
 
 setup: $(BIN)/newsbridge

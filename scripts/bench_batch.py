@@ -13,6 +13,15 @@ Run it alone on the machine:
 Options: --sizes 1000,10000  --batch-size 32  --format jsonl|txt (one JSONL file, or a
          folder of .txt files)  --work DIR (default .cache/bench-batch)
          --set key=value (extra config overrides, repeatable), --keep (keep outputs).
+
+`--executor ray` (needs the 'ray' extra) measures the Ray executor instead: one archive
+(--ray-articles, default 150 .txt files, so that the work splits over workers) through
+local W=1, Ray W=1 and Ray W=2, one torch thread per worker (runtime.threads=1), the
+variants interleaved --repeats times (default 2), on a local Ray cluster started once for
+the benchmark (its start time is reported apart: on a real cluster it is paid once, by
+`ray start`). Reports Ray's own overhead at W=1 (target <= 10%) and the W=2 speed-up,
+checks that local W=1 and Ray W=1 wrote the same bytes and W=2 the same articles, and
+takes /tmp/newsbridge-bench.lock itself (the machine is shared).
 """
 
 from __future__ import annotations
@@ -54,7 +63,8 @@ def ensure_tiny(models_root: Path) -> None:
     build_tiny_models(models_root / "tiny")
 
 
-def run_once(archive: Path, out: Path, models_root: Path, batch_size: int, extra: list[str]) -> dict:
+def run_once(archive: Path, out: Path, models_root: Path, batch_size: int, extra: list[str],
+             cli_extra: list[str] | None = None) -> dict:
     if out.exists():
         shutil.rmtree(out)
     newsbridge = Path(sys.executable).with_name("newsbridge")
@@ -62,6 +72,7 @@ def run_once(archive: Path, out: Path, models_root: Path, batch_size: int, extra
            "--set", f"models.root={models_root}", "--set", f"batch.batch_size={batch_size}", "--no-progress"]
     for item in extra:
         cmd += ["--set", item]
+    cmd += cli_extra or []
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     # wait4 gives this child's own rusage (peak RSS), not the max over all children.
@@ -94,6 +105,87 @@ def run_once(archive: Path, out: Path, models_root: Path, batch_size: int, extra
     }
 
 
+def _load() -> str:
+    return "load average " + ", ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def _same_bytes(a: Path, b: Path) -> bool:
+    names = ("articles.jsonl", "errors.jsonl", "duplicates.jsonl", "articles.parquet", "pairs.tsv", "pairs.tmx")
+    return all((a / n).read_bytes() == (b / n).read_bytes() for n in names)
+
+
+def ray_main(args) -> int:
+    """local W=1 vs Ray W=1 vs Ray W=2 on one archive, interleaved, one thread per worker."""
+    import fcntl
+    import platform
+    import statistics
+    from importlib import metadata
+
+    lock = open("/tmp/newsbridge-bench.lock", "a")
+    print("waiting for /tmp/newsbridge-bench.lock ...", flush=True)
+    fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
+    os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")  # listen on 127.0.0.1 only (see ray_executor)
+    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+    # Like with like: workers at the CLI's priority, as the job's own cluster runs them
+    # (Ray's default is nice 15); --ray-niceness 15 measures what that default costs here.
+    os.environ["RAY_worker_niceness"] = str(args.ray_niceness)
+    import ray
+
+    print("command:", " ".join([sys.executable, *sys.argv]))
+    print(f"machine: {platform.node()}, {os.cpu_count()} CPUs, {_load()} at start; python {platform.python_version()}, "
+          f"torch {metadata.version('torch')}, ray {metadata.version('ray')}")
+    models_root = args.work / "models"
+    ensure_tiny(models_root)
+    n = args.ray_articles
+    archive = args.work / f"archive-{n}-txt"
+    if not archive.exists():
+        write_archive(archive, n, seed=11, fmt="txt")
+    t0 = time.perf_counter()
+    ray.init(address="local", num_cpus=2, include_dashboard=False, _node_ip_address="127.0.0.1",
+             object_store_memory=128 * 1024**2, logging_level="ERROR", log_to_driver=False)
+    cluster_start = time.perf_counter() - t0
+    address = ray.get_runtime_context().gcs_address
+    print(f"local Ray cluster (2 CPUs, workers at nice {args.ray_niceness}) started in {cluster_start:.1f} s at {address}")
+    sets = [*args.sets, "runtime.threads=1"]
+    variants = {
+        "local W=1": [],
+        "ray W=1": ["--executor", "ray", "--workers", "1", "--ray-address", address],
+        "ray W=2": ["--executor", "ray", "--workers", "2", "--ray-address", address],
+    }
+    walls: dict[str, list[float]] = {name: [] for name in variants}
+    names = list(variants)
+    try:
+        for rep in range(args.repeats):
+            order = names[rep % len(names):] + names[:rep % len(names)]  # interleave, rotate who goes first
+            for name in order:
+                out = args.work / f"out-{name.replace(' ', '').replace('=', '')}"
+                row = run_once(archive, out, models_root, args.batch_size, sets, variants[name])
+                walls[name].append(row["wall_s"])
+                print(f"  repeat {rep + 1} {name:>9}: wall {row['wall_s']:6.1f} s, {row['written']} written, "
+                      f"stages {row['stages_s']:.1f} worker-s, load {row['load_s']:.1f} worker-s ({_load()})", flush=True)
+    finally:
+        ray.shutdown()
+    base = {name: args.work / f"out-{name.replace(' ', '').replace('=', '')}" for name in names}
+    same_w1 = _same_bytes(base["local W=1"], base["ray W=1"])
+    ids = [[json.loads(line)["id"] for line in open(base[name] / "articles.jsonl", encoding="utf-8")] for name in names]
+    same_articles = ids[0] == ids[1] == ids[2]
+    med = {name: statistics.median(v) for name, v in walls.items()}
+    overhead = med["ray W=1"] / med["local W=1"] - 1
+    print(f"\n{n} articles, batch size {args.batch_size}, 1 thread per worker, median of {args.repeats}:")
+    for name in names:
+        print(f"  {name:>9}: {med[name]:6.1f} s  (runs: {', '.join(f'{w:.1f}' for w in walls[name])})")
+    print(f"Ray's own overhead at W=1: {100 * overhead:+.1f}% (target <= 10%): {'PASS' if overhead <= 0.10 else 'FAIL'}"
+          f"  [+ {cluster_start:.1f} s once to start a local cluster]")
+    print(f"W=2 speed-up: {med['ray W=1'] / med['ray W=2']:.2f}x over Ray W=1, {med['local W=1'] / med['ray W=2']:.2f}x "
+          f"over local W=1 ({os.cpu_count()} CPUs shared with other users; {_load()} at the end)")
+    print(f"outputs: local W=1 and Ray W=1 byte-identical: {same_w1}; W=2 same articles in the same order: {same_articles} "
+          "(its model outputs may differ in bytes: batches mix other articles, see README 'On a cluster')")
+    if not args.keep:
+        for path in base.values():
+            shutil.rmtree(path, ignore_errors=True)
+    return 0 if overhead <= 0.10 and same_w1 and same_articles else 1
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", default="1000,10000")
@@ -102,7 +194,14 @@ def main() -> int:
     ap.add_argument("--work", type=Path, default=REPO / ".cache" / "bench-batch")
     ap.add_argument("--set", dest="sets", action="append", default=[])
     ap.add_argument("--keep", action="store_true")
+    ap.add_argument("--executor", choices=["local", "ray"], default="local",
+                    help="ray: local W=1 vs Ray W=1 vs Ray W=2 (see above)")
+    ap.add_argument("--ray-articles", type=int, default=150)
+    ap.add_argument("--repeats", type=int, default=2)
+    ap.add_argument("--ray-niceness", type=int, default=0, help="nice value of Ray's workers (Ray's own default: 15)")
     args = ap.parse_args()
+    if args.executor == "ray":
+        return ray_main(args)
     sizes = [int(s) for s in args.sizes.split(",")]
     models_root = args.work / "models"
     ensure_tiny(models_root)

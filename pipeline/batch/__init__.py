@@ -5,6 +5,8 @@
     engine.py    one worker's loop: read -> skip done -> stages -> append to its log -> commit
     finalize.py  merge every worker's ledger + log into the outputs, in a fixed order
     control.py   SIGINT/SIGTERM: finish the batch in flight, then stop
+    executor.py  run_job: an executor runs the workers, then the one merge; local.py (this
+                 process), ray_executor.py (Ray tasks); progress.py adds up every worker's counts
 
 Design (why it is shaped like this). The engine is independent of where batches run:
 `engine.run_worker(job, rank, world_size)` owns the tasks whose key hashes to its rank and

@@ -43,3 +43,23 @@ class StopFlag:
             self.on_request(signum)
 
     on_request: Callable[[int], None] | None = None
+
+
+class FileStopFlag(StopFlag):
+    """A stop request that crosses machines: the driver writes a file on the shared
+    filesystem (the signal's number in it), and each worker checks for it between batches."""
+
+    def __init__(self, path) -> None:
+        super().__init__()
+        from pathlib import Path
+
+        self.path = Path(path)
+
+    @property
+    def requested(self) -> bool:  # a stat() per batch
+        if self.signum is None and self.path.exists():
+            try:
+                self.signum = int(self.path.read_text().strip() or signal.SIGTERM)
+            except (OSError, ValueError):
+                self.signum = int(signal.SIGTERM)
+        return self.signum is not None

@@ -470,6 +470,19 @@ def hold_worker_lock(out: Path, rank: int = 0, world_size: int = 1):
         fh.close()
 
 
+@contextlib.contextmanager
+def hold_job_lock(out: Path, world_size: int = 1):
+    """The driver's lock on the whole output folder (OUT/work/driver/lock), held by a run
+    that places every rank itself (--executor ray, or local without --rank) from the first
+    read until the outputs are in place; the workers still take their own locks."""
+    check_out_dir(out, world_size)
+    fh = _lock_worker(Path(out) / "work" / "driver")
+    try:
+        yield
+    finally:
+        fh.close()
+
+
 def _reading_failure(task: Task, pos: int, exc: BaseException) -> InputError:
     """An unexpected exception while reading one input, as that input's error."""
     where = task.path

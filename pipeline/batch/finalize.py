@@ -26,6 +26,7 @@ from ..io.pairs import record_pairs
 from .engine import now, worker_dir
 from ..errors import exception_brief
 from .ledger import Ledger, checksum
+from .sources import Task, unit_source
 
 LIBRARIES = ("torch", "transformers", "tokenizers", "sentencepiece", "sacremoses", "lingua-language-detector",
              "sentencex", "razdel", "charset-normalizer", "trafilatura", "pyarrow", "datasets", "pydantic", "rich")
@@ -84,7 +85,7 @@ def workers_complete(out: Path, world_size: int) -> bool:
 
 
 def finalize(out: Path, config: Config, world_size: int, *, inputs: list[str], ignored: list[str] | None = None,
-             session: dict[str, Any] | None = None) -> FinalResult:
+             session: dict[str, Any] | None = None, executor: dict[str, Any] | None = None) -> FinalResult:
     t0 = time.perf_counter()
     out = Path(out)
     ledgers = [Ledger(worker_dir(out, r, world_size) / "ledger.sqlite") for r in range(world_size)]
@@ -94,7 +95,11 @@ def finalize(out: Path, config: Config, world_size: int, *, inputs: list[str], i
         tasks = sorted((row, w) for w, ledger in enumerate(ledgers) for row in ledger.tasks())
         wanted = set(config.batch.outputs)
         kinds = list(config.batch.pair_kinds)
-        seen_ids: set[str] | None = set() if world_size > 1 else None  # cross-worker duplicates
+        # Who owns each article id: the first unit claiming it in (task, position) order,
+        # whichever worker read it. A worker only knows its own claims, so a unit another
+        # worker claimed first is turned into a duplicate here, and every duplicate names
+        # that first owner, exactly as one worker reading everything would have written it.
+        owners: dict[str, str] = {}
         with (atomic_output(out / "articles.jsonl") as articles, atomic_output(out / "errors.jsonl") as errors,
               atomic_output(out / "duplicates.jsonl") as duplicates, _Parallel(out, config, wanted) as parallel):
             for (key, path, fmt, split, records, complete), w in tasks:
@@ -104,11 +109,14 @@ def finalize(out: Path, config: Config, world_size: int, *, inputs: list[str], i
                     if pos != expected:
                         raise LogCorrupted(f"ledger of worker {w} has no unit {expected} of {count.input} (next is {pos})")
                     expected += 1
-                    if state == "written" and seen_ids is not None:
-                        if uid in seen_ids:
-                            state, info = "duplicate", json.dumps({"id": uid, "source": {"path": path, "format": fmt}, "duplicate_of": "another worker's unit"})
-                        else:
-                            seen_ids.add(uid)
+                    if claim:
+                        owner = owners.setdefault(uid, f"{key}#{pos}")
+                        if owner != f"{key}#{pos}":
+                            state, info = "duplicate", _duplicate_line(uid, Task(key, path, fmt, split), pos, owner)
+                    elif state == "duplicate" and uid in owners:
+                        record = json.loads(info)
+                        record["duplicate_of"] = owners[uid]
+                        info = json.dumps(record, ensure_ascii=False)
                     if state == "written":
                         line = read_span(logs[w], offset, length)
                         record = _checked_record(line, crc, logs[w].name, offset)
@@ -126,7 +134,8 @@ def finalize(out: Path, config: Config, world_size: int, *, inputs: list[str], i
                               "errors.jsonl": sum(c.errors for c in result.inputs),
                               "duplicates.jsonl": sum(c.duplicates for c in result.inputs), **parallel.counts()}
         result.seconds = round(time.perf_counter() - t0, 4)
-        result.manifest = _manifest(out, config, ledgers, result, inputs=inputs, ignored=ignored or [], world_size=world_size, session=session)
+        result.manifest = _manifest(out, config, ledgers, result, inputs=inputs, ignored=ignored or [], world_size=world_size,
+                                    session=session, executor=executor)
         with atomic_output(out / "manifest.json", "w") as fh:
             json.dump(result.manifest, fh, ensure_ascii=False, indent=2)
             fh.write("\n")
@@ -148,6 +157,11 @@ def _checked_record(line: bytes, crc: int | None, log: str, offset: int) -> dict
     except (ValueError, RecursionError) as exc:
         raise LogCorrupted(f"{log}: the record committed at byte {offset:,} is damaged ({exception_brief(exc)}); "
                            "run the same command again: damaged records are redone") from None
+
+
+def _duplicate_line(uid: str, task: Task, pos: int, owner: str) -> str:
+    """The engine's duplicate record (engine.Worker._commit), for one found only here."""
+    return json.dumps({"id": uid, "source": unit_source(task, pos), "duplicate_of": owner}, ensure_ascii=False)
 
 
 class _Parallel:
@@ -224,7 +238,8 @@ def library_versions() -> dict[str, str]:
 
 
 def _manifest(out: Path, config: Config, ledgers: list[Ledger], result: FinalResult, *, inputs: list[str],
-              ignored: list[str], world_size: int, session: dict[str, Any] | None) -> dict[str, Any]:
+              ignored: list[str], world_size: int, session: dict[str, Any] | None,
+              executor: dict[str, Any] | None) -> dict[str, Any]:
     sessions = []
     for rank, ledger in enumerate(ledgers):
         for s in ledger.sessions():
@@ -239,7 +254,9 @@ def _manifest(out: Path, config: Config, ledgers: list[Ledger], result: FinalRes
         "status": "complete",
         "inputs": inputs,
         "out": str(out),
-        "world_size": world_size,
+        # What ran it (name, workers, resources): the only field, with the timings, that
+        # differs between executors and worker counts.
+        "executor": executor or {"name": "local", "workers": world_size},
         "started": started,
         "finished": now(),
         "signature": {

@@ -62,12 +62,17 @@ class Unit:
         return self.article is not None
 
     def source(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"path": self.task.path, "format": self.task.fmt}
-        if self.task.split:
-            out["split"] = self.task.split
-        if self.task.is_records:
-            out["row"] = self.pos
-        return out
+        return unit_source(self.task, self.pos)
+
+
+def unit_source(task: Task, pos: int) -> dict[str, Any]:
+    """Where a unit came from, as error and duplicate records show it."""
+    out: dict[str, Any] = {"path": task.path, "format": task.fmt}
+    if task.split:
+        out["split"] = task.split
+    if task.is_records:
+        out["row"] = pos
+    return out
 
 
 def worker_of(task_key: str, world_size: int) -> int:

@@ -15,7 +15,7 @@ from pipeline.config import load_config
 from pipeline.stages.base import ArticleStage
 from pipeline.errors import StageError
 
-from .helpers import jsonl, parquet_rows, read_outputs, write_jsonl, write_txt_articles
+from .helpers import assert_same_outputs, jsonl, parquet_rows, read_outputs, write_jsonl, write_txt_articles
 
 FAST = ["pipeline.stages=[clean,segment]", "batch.batch_size=3", "batch.outputs=[parquet,tsv,tmx]"]
 
@@ -225,8 +225,39 @@ def test_two_workers_give_the_same_outputs_as_one(tmp_path):
     _, one = run_local(BatchJob(inputs=[root], out=tmp_path / "one", config=cfg))
     results, two = run_local(BatchJob(inputs=[root], out=tmp_path / "two", config=cfg), world_size=2)
     assert all(r.processed for r in results)  # both workers had work
-    assert read_outputs(tmp_path / "one") == read_outputs(tmp_path / "two")
+    assert_same_outputs(tmp_path / "one", tmp_path / "two")
     assert one.totals == two.totals and not two.unbalanced
+    manifest = json.loads((tmp_path / "two" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["executor"] == {"name": "local", "workers": 2}
+
+
+def _feeds_split_over_two_workers(root):
+    """Three JSONL feeds sharing the id "X": the first read by worker 0, the other two by
+    worker 1 (names chosen by the task hash), so worker 1 claims X and duplicates its own
+    claim, unaware that worker 0 owns it."""
+    from pipeline.batch.sources import worker_of
+
+    root.mkdir(parents=True)
+    names = (f"{i:03d}-feed.jsonl" for i in range(1000))
+    first = next(n for n in names if worker_of(str((root / n).resolve()), 2) == 0)
+    later = [n for n in names if worker_of(str((root / n).resolve()), 2) == 1][:2]
+    for k, name in enumerate([first, *later]):
+        write_jsonl(root / name, [{"id": f"own-{k}", "text": f"An article of feed {k}."},
+                                  {"id": "X", "text": "The same story in every feed."}])
+    return root / first
+
+
+def test_cross_worker_duplicates_name_their_first_owner(tmp_path):
+    first = _feeds_split_over_two_workers(tmp_path / "in")
+    cfg = _cfg()
+    run_local(BatchJob(inputs=[tmp_path / "in"], out=tmp_path / "one", config=cfg))
+    results, two = run_local(BatchJob(inputs=[tmp_path / "in"], out=tmp_path / "two", config=cfg), world_size=2)
+    assert [r.written for r in results] == [2, 3]  # worker 1 wrote its own X (found a duplicate only at the merge)
+    assert_same_outputs(tmp_path / "one", tmp_path / "two")
+    dups = jsonl(tmp_path / "two" / "duplicates.jsonl")
+    assert [d["duplicate_of"] for d in dups] == [f"{first.resolve()}#1"] * 2
+    assert all(d["id"] == "X" and d["source"]["row"] == 1 for d in dups)
+    assert two.totals == {"inputs": 6, "written": 4, "errors": 0, "duplicates": 2}
 
 
 def test_input_dropped_midway_is_reported_not_hidden(tmp_path):

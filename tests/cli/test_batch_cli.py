@@ -328,3 +328,38 @@ def test_control_characters_in_inputs_keep_every_output_valid(tmp_path, tiny_ove
     with open(out / "pairs.tsv", encoding="utf-8", newline="") as fh:
         rows = list(csv.reader(fh, delimiter="\t"))
     assert len(rows) > 1 and all(len(r) == 6 for r in rows)
+
+
+def test_executor_ray_without_ray_is_one_clear_error(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "ray", None)  # what `import ray` meets without the extra
+    root = tmp_path / "in"
+    write_txt_articles(root, 1)
+    result = runner.invoke(app, ["batch", str(root), "--out", str(tmp_path / "out"), "--executor", "ray", "--workers", "2"])
+    assert result.exit_code == 2
+    err = result.stderr.strip()
+    assert err.startswith("error: --executor ray needs Ray") and "pip install 'newsbridge[ray]'" in err and "\n" not in err
+    assert not (tmp_path / "out").exists()  # refused before anything was written
+
+
+def test_executor_options_that_do_not_fit_together(tmp_path):
+    root = tmp_path / "in"
+    write_txt_articles(root, 1)
+    base = ["batch", str(root), "--out", str(tmp_path / "out")]
+    local_only = runner.invoke(app, [*base, "--ray-address", "auto"])
+    assert local_only.exit_code == 2 and "--ray-address only apply to --executor ray" in local_only.stderr
+    disagree = runner.invoke(app, [*base, "--workers", "2", "--world-size", "3"])
+    assert disagree.exit_code == 2 and "--workers 2 and --world-size 3 disagree" in disagree.stderr
+    bad = runner.invoke(app, [*base, "--executor", "spark"])
+    assert bad.exit_code == 2 and "spark" in bad.output
+
+
+def test_local_workers_run_every_rank_here(tmp_path):
+    root = tmp_path / "in"
+    write_txt_articles(root, 6)
+    fast = ["--set", "pipeline.stages=[clean,segment]", "--set", "batch.batch_size=2"]
+    one = runner.invoke(app, ["batch", str(root), "--out", str(tmp_path / "one"), *fast])
+    three = runner.invoke(app, ["batch", str(root), "--out", str(tmp_path / "three"), *fast, "--workers", "3"])
+    assert one.exit_code == 0 and three.exit_code == 0, three.output
+    assert "6 inputs = 6 written + 0 errors + 0 skipped duplicates: ok" in three.stdout
+    assert read_outputs(tmp_path / "one") == read_outputs(tmp_path / "three")
+    assert sorted(p.name for p in (tmp_path / "three" / "work").glob("worker-*")) == [f"worker-0000{r}-of-00003" for r in range(3)]
