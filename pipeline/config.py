@@ -19,6 +19,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .errors import ConfigError
+from .lang.alphabets import RU_LETTERS
 
 
 class Section(BaseModel):
@@ -263,7 +264,7 @@ class TranslateGuardsConfig(Section):
     wrong_languages: dict[str, list[str]] = Field(default_factory=lambda: {"uk": ["ru"]})
     # Target language -> letters its orthography never uses: vocabulary pieces holding them
     # are suppressed in the retry after a wrong-language output.
-    foreign_letters: dict[str, str] = Field(default_factory=lambda: {"uk": "ыэъёЫЭЪЁ"})
+    foreign_letters: dict[str, str] = Field(default_factory=lambda: {"uk": RU_LETTERS})
     # The statistical language check only judges outputs with this many letters, and only
     # believes a wrong language at this confidence; orthography decides shorter ones.
     language_min_letters: int = Field(20, ge=1)

@@ -13,7 +13,7 @@ from .models import ModelCatalog, ResolvedModel
 if TYPE_CHECKING:
     from .lru import LRUCache
     from .backends.base import Summarizer, Translator
-    from .translation import TranslationEngine
+    from .translation.engine import TranslationEngine
 
 
 class Context:
@@ -60,7 +60,7 @@ class Context:
 
     def translation_engine(self) -> "TranslationEngine":
         if self._engine is None:
-            from .translation import TranslationEngine
+            from .translation.engine import TranslationEngine
 
             self._engine = TranslationEngine(self)
         return self._engine

@@ -84,6 +84,6 @@ segmenters = Registry(
 detectors = Registry(
     "language detector",
     {
-        "lingua": "pipeline.stages.langid:LinguaDetector",
+        "lingua": "pipeline.lang.identifier:LinguaDetector",
     },
 )

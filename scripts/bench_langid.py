@@ -26,9 +26,9 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from pipeline.config import LangIdConfig  # noqa: E402
-from pipeline.stages.langid import LanguageIdentifier, LinguaDetector  # noqa: E402
-from pipeline.stages.langid_evidence import script_of_lang  # noqa: E402
-from pipeline.textutil import script_counts  # noqa: E402
+from pipeline.lang.identifier import LanguageIdentifier, LinguaDetector  # noqa: E402
+from pipeline.lang.alphabets import script_of_lang  # noqa: E402
+from pipeline.text.scripts import script_counts  # noqa: E402
 
 LANGS = ("en", "uk", "ru")
 SEED = 20221201

@@ -159,7 +159,7 @@ def passthrough_counts(args: argparse.Namespace, model_dir: Path) -> dict:
     """Model calls saved on the WMT22 dev documents by the short-section passthrough."""
     from pipeline.config import load_config
     from pipeline.context import Context
-    from pipeline.mapreduce import SummaryJob, measure_jobs
+    from pipeline.summarization.mapreduce import SummaryJob, measure_jobs
 
     cfg = load_config(None, [f"summarize.model={model_dir}"])  # default lengths
     summarizer = Context(cfg).summarizer(str(model_dir))

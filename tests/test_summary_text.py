@@ -8,8 +8,8 @@ import pytest
 
 from pipeline.backends.base import Summarizer
 from pipeline.config import SummarizeConfig
-from pipeline.mapreduce import SummaryCache, SummaryJob, run_jobs
-from pipeline.summary_text import drop_unfinished_sentence, is_degenerate, lead_count, pack_chunks
+from pipeline.summarization.mapreduce import SummaryCache, SummaryJob, run_jobs
+from pipeline.summarization.summary_text import drop_unfinished_sentence, is_degenerate, lead_count, pack_chunks
 
 
 def words(texts: list[str]) -> list[int]:

@@ -2,7 +2,7 @@
 
 import pytest
 
-from pipeline.chunking import join_pieces, split_to_fit
+from pipeline.text.chunking import join_pieces, split_to_fit
 
 
 def words(texts):

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 
 from pipeline.backends.base import Translation
-from pipeline.translation import Request, warning_kind
-from pipeline.translation_guards import find_loop
+from pipeline.translation.engine import Request, warning_kind
+from pipeline.translation.guards import find_loop
 
 from .translation_fixtures import backend_contexts, ct2_converted, fake_context, fake_script  # noqa: F401
 

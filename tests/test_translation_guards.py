@@ -3,7 +3,7 @@
 import pytest
 
 from pipeline.config import TranslateGuardsConfig
-from pipeline.translation_guards import LanguageCheck, collapse_loops, find_loop, max_repeats, missing_numbers
+from pipeline.translation.guards import LanguageCheck, collapse_loops, find_loop, max_repeats, missing_numbers
 
 
 @pytest.mark.parametrize(

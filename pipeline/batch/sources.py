@@ -15,7 +15,6 @@ from __future__ import annotations
 import fnmatch
 import hashlib
 import os
-import re
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -25,6 +24,7 @@ from ..config import BatchConfig, ReadConfig
 from ..data import Article
 from ..errors import InputError
 from ..io.records import dataset_splits, is_saved_dataset, iter_records, record_format
+from ..text.ids import slug
 
 
 @dataclass(frozen=True)
@@ -171,5 +171,5 @@ def _error_unit(task: Task, pos: int, where: str, exc: InputError | None) -> Uni
     kind = getattr(exc, "kind", "input")
     message = str(exc) if exc is not None else f"{where}: could not be read"
     digest = hashlib.sha1(f"{task.key}#{pos}".encode("utf-8")).hexdigest()[:10]
-    stem = re.sub(r"[^\w.-]+", "-", Path(task.path).stem, flags=re.UNICODE).strip("-") or "input"
+    stem = slug(Path(task.path).stem, "input")
     return Unit(task=task, pos=pos, id=f"{stem}-{digest}", where=where, error={"stage": "read", "kind": kind, "message": message})

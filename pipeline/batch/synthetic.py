@@ -12,7 +12,9 @@ import re
 from importlib import resources
 from typing import Iterator
 
-_UK = re.compile(r"[іїєґІЇЄҐ]")
+from ..lang.alphabets import UK_LETTERS
+
+_UK = re.compile(f"[{UK_LETTERS}]")
 _CYRILLIC = re.compile(r"[А-Яа-я]")
 _UNIQUE = {
     "en": "Report {n} was filed by the regional desk on day {d}.",

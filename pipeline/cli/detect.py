@@ -57,7 +57,7 @@ def detect_lines(file: Path, cfg) -> list[dict]:
     from ..errors import InputError
     from ..io.decode import decode_bytes
     from ..stages.clean import CleanRules, normalize_text
-    from ..stages.langid import LanguageIdentifier
+    from ..lang.identifier import LanguageIdentifier
 
     if not file.is_file():
         raise InputError(file, "no such file", kind="missing")

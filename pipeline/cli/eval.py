@@ -104,7 +104,7 @@ def eval_translate(
     """Translate every source sentence and score against the references (chrF, BLEU)."""
     quiet_libraries(verbose)
     from ..context import Context
-    from ..translation import Request, warning_kind
+    from ..translation.engine import Request, warning_kind
 
     cfg = load_cli_config(config, set_)
     pairs = read_pairs(data, limit)

@@ -34,7 +34,7 @@ def translate_command(
     from ..data import Block
     from ..io.readers import read_path
     from ..registry import stages
-    from ..translation import Request
+    from ..translation.engine import Request
 
     cfg = load_cli_config(config, set_)
     to = _language_code("--to", to)

@@ -20,6 +20,7 @@ import unicodedata
 from pathlib import Path
 
 from ..errors import InputError
+from ..lang.alphabets import RU_LETTERS, UK_LETTERS
 
 # Longest BOMs first: UTF-32-LE's BOM starts with UTF-16-LE's.
 _BOMS = [
@@ -176,8 +177,8 @@ def best_legacy_decoding(data: bytes, encodings: list[str] | tuple[str, ...]) ->
     return text, encoding
 
 
-_RUSSIAN_ONLY = re.compile("[ыэъёЫЭЪЁ]")
-_UKRAINIAN_ONLY = re.compile("[іїєґІЇЄҐ]")
+_RUSSIAN_ONLY = re.compile(f"[{RU_LETTERS}]")
+_UKRAINIAN_ONLY = re.compile(f"[{UK_LETTERS}]")
 # Frequent words only one of the two languages has (without the letters above, which
 # settle it alone): for short texts that have none of those letters.
 _RU_WORDS = frozenset("что как это его она они был была было были или но только который которые которая если тоже себя меня тебя когда очень".split())

@@ -18,7 +18,7 @@ from typing import Any
 from ..config import ReadConfig
 from ..data import Block
 from ..errors import InputError
-from ..textutil import match_key, one_line
+from ..text.cleanup import match_key, one_line
 from .decode import decode_bytes
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)

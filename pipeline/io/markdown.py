@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from ..data import Block
-from ..textutil import match_key, one_line
+from ..text.cleanup import match_key, one_line
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)^(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL | re.MULTILINE)
 # Hugo's TOML front matter.

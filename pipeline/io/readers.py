@@ -8,13 +8,13 @@ never mojibake passed on.
 from __future__ import annotations
 
 import hashlib
-import re
 import shlex
 from pathlib import Path
 
 from ..config import ReadConfig
 from ..data import Article, Source
 from ..errors import InputError
+from ..text.ids import slug
 from .decode import decode_bytes
 from .html import decode_html, html_blocks
 from .markdown import markdown_blocks
@@ -28,7 +28,7 @@ _ARCHIVE_NAMES = {"jsonl": "JSONL", "json": "JSON", "csv": "CSV", "parquet": "Pa
 def article_id(path: Path, content: bytes) -> str:
     """Stable id: file stem + content hash (same file, same id; edited file, new id)."""
     digest = hashlib.sha1(content).hexdigest()[:10]
-    stem = re.sub(r"[^\w.-]+", "-", path.stem, flags=re.UNICODE).strip("-") or "article"
+    stem = slug(path.stem, "article")
     return f"{stem}-{digest}"
 
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator, Mapping
@@ -24,7 +23,8 @@ from typing import Any, Iterator, Mapping
 from ..config import ReadConfig
 from ..data import Article, Block, Source
 from ..errors import InputError
-from ..textutil import strip_control_chars
+from ..text.cleanup import strip_control_chars
+from ..text.ids import slug
 from .jsonl import json_problem
 
 RECORD_SUFFIXES = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json", ".csv": "csv", ".parquet": "parquet"}
@@ -155,7 +155,7 @@ def record_to_article(rec: Mapping[str, Any], *, path: Path, fmt: str, row: int,
         article.warn(f"{where}: control or non-text characters removed from {', '.join(stripped)}")
     if title:
         # The record says which line is the title; the body is split as clean splits text.
-        from ..stages.clean import split_blocks
+        from ..text.blocks import split_blocks
 
         article.blocks = [Block(kind="title", text=title)] + [Block(kind="paragraph", text=t) for t in split_blocks(text)]
     return article
@@ -306,7 +306,7 @@ def _stat_size(path: Path) -> int:
 
 def _csv_encoding(path: Path) -> str:
     """The encoding of a CSV file, decided on its first MB like a text file's."""
-    from .readers import decode_bytes
+    from .decode import decode_bytes
 
     with _open_binary(path) as fh:
         sample = fh.read(_CSV_SNIFF_BYTES)
@@ -335,8 +335,7 @@ def _optional_str(value: Any) -> str | None:
 
 
 def _slug(path: Path) -> str:
-    stem = Path(str(path).split("::")[0]).stem
-    return re.sub(r"[^\w.-]+", "-", stem, flags=re.UNICODE).strip("-") or "records"
+    return slug(Path(str(path).split("::")[0]).stem, "records")
 
 
 def _looks_binary(text: str) -> bool:

@@ -15,7 +15,8 @@ from typing import Any
 from ..config import CleanConfig
 from ..data import Article, Block, Section
 from ..errors import InputError
-from ..textutil import strip_control_chars
+from ..text.blocks import split_blocks
+from ..text.cleanup import strip_control_chars
 from .base import ArticleStage
 
 _FINAL_STOP = re.compile(r"[.;,:…]$")
@@ -76,30 +77,6 @@ class CleanRules:
             return False
         first = text[0]
         return first.isupper() or first.isdigit() or first in "«\"“'"
-
-
-def split_blocks(raw: str) -> list[str]:
-    """Plain text -> block texts: blank lines separate blocks; inside a chunk, lines are
-    joined when they look hard-wrapped and kept apart when they look like separate items."""
-    blocks: list[str] = []
-    for chunk in re.split(r"\n\s*\n", raw):
-        lines = [ln.strip() for ln in chunk.split("\n") if ln.strip()]
-        if not lines:
-            continue
-        if len(lines) > 1 and _hard_wrapped(lines):
-            blocks.append(" ".join(lines))
-        else:
-            blocks.extend(lines)
-    return blocks
-
-
-def _hard_wrapped(lines: list[str]) -> bool:
-    # Wrapped prose: every line but the last is long and does not end a sentence... or
-    # at least most lines do not end with sentence punctuation.
-    body = lines[:-1]
-    long_lines = sum(1 for ln in body if len(ln) >= 40)
-    open_ends = sum(1 for ln in body if not re.search(r"[.!?:»”\"]$", ln))
-    return long_lines == len(body) and open_ends >= len(body) / 2
 
 
 def normalize_text(text: str) -> str:

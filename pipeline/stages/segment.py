@@ -14,17 +14,16 @@ import re
 from .. import registry
 from ..config import SegmentConfig
 from ..data import Article, Block, Segment
-from ..textutil import script_of, split_at_boundary
+from ..lang.alphabets import UK_LETTERS
+from ..text.scripts import script_of
+from ..text.split import split_at_boundary
 from .base import ArticleStage
-
-_UK_ONLY = set("іїєґІЇЄҐ")
-
 
 def guess_lang_for_rules(text: str) -> str:
     """Which language's sentence rules to use, before language detection has run."""
     script = script_of(text)
     if script == "Cyrillic":
-        return "uk" if any(c in _UK_ONLY for c in text) else "ru"
+        return "uk" if any(c in UK_LETTERS for c in text) else "ru"
     return "en"
 
 

@@ -12,7 +12,7 @@ translations for the other language (aligned, no extra translation).
 
 A section no longer than its summary length is passed through (its text, and the aligned
 translation), not sent to a model. Long sections are summarised by map-reduce
-(pipeline.mapreduce), never truncated. A summary that comes back empty or looping is
+(pipeline.summarization.mapreduce), never truncated. A summary that comes back empty or looping is
 replaced by the section's lead sentences, with a warning in the record. The article
 summary is made from the section summaries the same way. Only section paragraphs are
 summarised: titles, headings, tags, captions and credits never enter a summary.
@@ -27,9 +27,9 @@ from typing import Any
 from .. import registry
 from ..data import TARGET_LANGS, UNDETERMINED, Article, Section, Segment
 from ..lru import LRUCache
-from ..mapreduce import SummaryCache, SummaryJob, run_jobs
-from ..summary_text import lead_count
-from ..translation import Request
+from ..summarization.mapreduce import SummaryCache, SummaryJob, run_jobs
+from ..summarization.summary_text import lead_count
+from ..translation.engine import Request
 from .base import BatchStage
 
 

@@ -14,7 +14,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from ..data import Article, Segment
-from ..translation import Request, warning_kind
+from ..translation.engine import Request, warning_kind
 from .base import BatchStage
 
 

@@ -4,7 +4,8 @@ from pipeline.config import load_config
 from pipeline.context import Context
 from pipeline.data import Block
 from pipeline.errors import InputError
-from pipeline.stages.clean import CleanStage, split_blocks
+from pipeline.stages.clean import CleanStage
+from pipeline.text.blocks import split_blocks
 
 from ..conftest import make_article
 

@@ -4,7 +4,8 @@ from pipeline import registry
 from pipeline.config import LangIdConfig, load_config
 from pipeline.context import Context
 from pipeline.data import Article, Block, Section, Segment
-from pipeline.stages.langid import DetectStage, LanguageIdentifier
+from pipeline.lang.identifier import LanguageIdentifier
+from pipeline.stages.langid import DetectStage
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,8 @@ import pytest
 from pipeline.config import load_config
 from pipeline.context import Context
 from pipeline.stages.clean import CleanStage
-from pipeline.stages.langid import DetectStage, orthographic_lang
+from pipeline.lang.evidence import orthographic_lang
+from pipeline.stages.langid import DetectStage
 from pipeline.stages.segment import SegmentStage
 
 from ..conftest import make_article

@@ -9,8 +9,8 @@ from pipeline.config import load_config
 from pipeline.context import Context
 from pipeline.runner import Pipeline
 from pipeline.tiny_models import corpus_text
-from pipeline.translation import warning_kind
-from pipeline.translation_guards import find_loop
+from pipeline.translation.engine import warning_kind
+from pipeline.translation.guards import find_loop
 
 from ..conftest import TINY_CONFIG, make_article
 from ..translation_fixtures import backend_overrides, ct2_converted, fake_context, fake_script  # noqa: F401

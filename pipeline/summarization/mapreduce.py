@@ -15,12 +15,12 @@ from collections.abc import MutableMapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable
 
-from .lru import LRUCache
+from ..lru import LRUCache
 from .summary_text import drop_unfinished_sentence, is_degenerate, lead_count, pack_chunks
 
 if TYPE_CHECKING:
-    from .backends.base import Summarizer
-    from .config import SummarizeConfig
+    from ..backends.base import Summarizer
+    from ..config import SummarizeConfig
 
 
 @dataclass

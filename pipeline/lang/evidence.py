@@ -13,31 +13,10 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-# Lower-case alphabets of the Cyrillic-script languages a config may name. The apostrophe
-# is a letter of Ukrainian and Belarusian (м'ясо, п'ять) where Russian writes ъ.
-CYRILLIC_ALPHABETS: dict[str, str] = {
-    "ru": "абвгдеёжзийклмнопрстуфхцчшщъыьэюя",
-    "uk": "абвгґдеєжзиіїйклмнопрстуфхцчшщьюя'",
-    "be": "абвгдеёжзійклмнопрстуўфхцчшыьэюя'",
-    "bg": "абвгдежзийклмнопрстуфхцчшщъьюя",
-    "mk": "абвгдѓежзѕијклљмнњопрстќуфхцчџш",
-    "sr": "абвгдђежзијклљмнњопрстћуфхцчџш",
-    "kk": "аәбвгғдеёжзийкқлмнңоөпрстуұүфхһцчшщъыіьэюя",
-}
-# The script each supported language is written in (lingua's languages; default Latin).
-_SCRIPT_BY_LANG = {
-    **{lang: "Cyrillic" for lang in ("ru", "uk", "be", "bg", "mk", "sr", "kk", "mn", "tg", "ky")},
-    "el": "Greek", "he": "Hebrew", "ar": "Arabic", "fa": "Arabic", "ur": "Arabic", "hy": "Armenian",
-    "ka": "Georgian", "hi": "Devanagari", "mr": "Devanagari", "ko": "Hangul", "th": "Thai",
-    "zh": "Han", "ja": "Kana",
-}
+from .alphabets import CYRILLIC_ALPHABETS, RU_LETTERS, UK_LETTERS
 
 _APOSTROPHES = "'’ʼ`"
 _WORD = re.compile(r"[^\W\d_]+(?:['’ʼ`][^\W\d_]+)*")
-
-
-def script_of_lang(lang: str) -> str:
-    return _SCRIPT_BY_LANG.get(lang, "Latin")
 
 
 def words(text: str) -> list[str]:
@@ -113,7 +92,8 @@ RU_ENDINGS = ("ние", "ния", "нию", "нием", "нии", "ость", "�
 UK_INFIXES = ("ьо",)
 
 
-_MARKED = set("іїєґыэъё'")
+# Words holding a letter one alphabet lacks (or the apostrophe) are orthographic evidence.
+_MARKED = set((UK_LETTERS + RU_LETTERS).lower() + "'")
 
 
 def lexical_counts(text: str, skip_marked: bool = False) -> Counter[str]:
@@ -133,3 +113,14 @@ def lexical_counts(text: str, skip_marked: bool = False) -> Counter[str]:
             elif w.endswith(RU_ENDINGS):
                 counts["ru"] += 1
     return counts
+
+
+def orthographic_lang(text: str) -> str | None:
+    """'uk' or 'ru' when letters unique to one of them appear and the other's do not."""
+    has_uk = any(c in UK_LETTERS for c in text)
+    has_ru = any(c in RU_LETTERS for c in text)
+    if has_uk and not has_ru:
+        return "uk"
+    if has_ru and not has_uk:
+        return "ru"
+    return None

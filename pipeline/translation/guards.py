@@ -11,10 +11,10 @@ from collections import Counter
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from .stages.langid import orthographic_lang
+from ..lang.evidence import orthographic_lang
 
 if TYPE_CHECKING:
-    from .config import TranslateGuardsConfig
+    from ..config import TranslateGuardsConfig
 
 
 @lru_cache(maxsize=256)
@@ -155,7 +155,7 @@ class LanguageCheck:
 
     def _detector(self, target: str, wrong: list[str]):
         if target not in self._detectors:
-            from . import registry
+            from .. import registry
 
             self._detectors[target] = registry.detectors.get(self.backend)([target, *wrong])
         return self._detectors[target]

@@ -8,7 +8,7 @@ import math
 import re
 from typing import Callable
 
-from .textutil import fit_to_limit
+from ..text.split import fit_to_limit
 
 CountTokens = Callable[[list[str]], list[int]]
 

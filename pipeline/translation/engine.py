@@ -22,16 +22,16 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, NamedTuple
 
-from .backends.base import DecodeOptions, Translation
-from .chunking import Piece, join_pieces, split_to_fit
-from .data import UNDETERMINED
-from .errors import ConfigError
-from .lru import LRUCache
-from .translation_guards import LanguageCheck, collapse_loops, find_loop, missing_numbers
+from ..backends.base import DecodeOptions, Translation
+from ..data import UNDETERMINED
+from ..errors import ConfigError
+from ..lru import LRUCache
+from ..text.chunking import Piece, join_pieces, split_to_fit
+from .guards import LanguageCheck, collapse_loops, find_loop, missing_numbers
 
 if TYPE_CHECKING:
-    from .backends.base import Translator
-    from .context import Context
+    from ..backends.base import Translator
+    from ..context import Context
 
 # Warning kinds; every warning text starts with "<kind>: ", and a segment gets at most one of each.
 WARNING_KINDS = ("no_model", "loop", "length", "language", "numbers")

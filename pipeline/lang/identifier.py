@@ -1,0 +1,274 @@
+"""The language of one text: `LanguageIdentifier` decides, in this order:
+1. script: only candidates written in the text's main script are considered (one left:
+   decided; "Україна and NATO" is Cyrillic-majority);
+2. orthography: letters only one candidate's alphabet has (і ї є ґ and the apostrophe ->
+   Ukrainian; ы э ъ ё -> Russian, among uk/ru) decide, by majority of marked words;
+3. lexical evidence (uk vs ru): function words and endings only one of them uses;
+4. statistics: lingua restricted to what is left of the candidates.
+Steps 2-3 overrule step 4: that is where short Ukrainian/Russian text goes wrong otherwise.
+`spans()` finds stretches of a text in another script or quoted in another language.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from .. import registry
+from ..data import UNDETERMINED, Span
+from ..errors import ConfigError
+from ..lru import LRUCache
+from ..text.scripts import script_counts, script_of
+from .alphabets import script_of_lang
+from .evidence import lexical_counts, orthographic_counts
+
+if TYPE_CHECKING:
+    from ..config import LangIdConfig
+
+@dataclass(frozen=True)
+class Detection:
+    lang: str
+    confidence: float
+    script: str
+    # What decided: script | orthography | lexical | statistics | none
+    evidence: str = "statistics"
+
+
+class LinguaDetector:
+    """lingua restricted to `languages` (ISO 639-1 codes)."""
+
+    def __init__(self, languages: list[str], low_accuracy: bool = False):
+        from lingua import IsoCode639_1, LanguageDetectorBuilder
+
+        codes = []
+        for code in languages:
+            try:
+                codes.append(getattr(IsoCode639_1, code.upper()))
+            except AttributeError:
+                raise ConfigError(f"langid.languages: '{code}' is not an ISO 639-1 code lingua knows") from None
+        self.languages = list(languages)
+        if len(codes) == 1:
+            self._only = languages[0]
+            self._detector = None
+        else:
+            self._only = None
+            builder = LanguageDetectorBuilder.from_iso_codes_639_1(*codes)
+            if low_accuracy:
+                builder = builder.with_low_accuracy_mode()
+            self._detector = builder.build()
+
+    def confidences(self, text: str) -> dict[str, float]:
+        """Confidence per candidate language (sums to 1 over the candidates lingua kept)."""
+        if self._only:
+            return {self._only: 1.0}
+        values = self._detector.compute_language_confidence_values(text)
+        return {v.language.iso_code_639_1.name.lower(): float(v.value) for v in values}
+
+    def detect(self, text: str) -> tuple[str, float]:
+        values = self.confidences(text)
+        if not values:
+            return UNDETERMINED, 0.0
+        lang = max(values, key=values.get)
+        return lang, values[lang]
+
+
+class LanguageIdentifier:
+    """Language of one text from the `langid` config: evidence first, then statistics.
+    `detect(text) -> Detection(lang, confidence, script, evidence)`; results are cached."""
+
+    def __init__(self, config: "LangIdConfig", detector=None):
+        self.config = config
+        self.main = list(dict.fromkeys(config.languages))
+        self.extra = [l for l in dict.fromkeys(config.extra_languages) if l not in self.main]
+        self.candidates = self.main + self.extra
+        if detector is None:
+            factory = registry.detectors.get(config.backend)
+            try:
+                detector = factory(self.candidates, low_accuracy=config.low_accuracy)
+            except TypeError:  # a detector without the option
+                detector = factory(self.candidates)
+        self.detector = detector
+        self._by_script: dict[str, list[str]] = {}
+        for lang in self.candidates:
+            self._by_script.setdefault(script_of_lang(lang), []).append(lang)
+        # Detection is deterministic, so this cache is never saved with a batch's commits.
+        self._cache: LRUCache[str, Detection] = LRUCache(config.cache_size, max_bytes=int(config.cache_mb * 2**20))
+
+    def detect(self, text: str) -> Detection:
+        hit = self._cache.get(text)
+        if hit is not None:
+            return hit
+        found = self._detect(text)
+        self._cache.put(text, found)
+        return found
+
+    def _detect(self, text: str) -> Detection:
+        counts = script_counts(text)
+        total = sum(counts.values())
+        if not total:
+            return Detection(UNDETERMINED, 0.0, "none", "none")
+        script = script_of(text)
+        major = _main_script(_frame_text(text), counts)
+        share = counts[major] / total
+        pool = self._by_script.get(major)
+        if not pool:
+            # No candidate writes this script: statistics over all candidates decide.
+            return self._statistics(text, self.candidates, script)
+        if len(pool) == 1:
+            return Detection(pool[0], round(share, 4), script, "script")
+        if major == "Cyrillic":
+            decided = self._evidence(_frame_text(text), pool, script, share)
+            if isinstance(decided, Detection):
+                return decided
+            pool = decided
+        return self._statistics(_in_script(text, major), pool, script)
+
+    def _evidence(self, text: str, pool: list[str], script: str, share: float) -> Detection | list[str]:
+        """Orthography (a marked word counts 2) and, between uk and ru, lexical evidence
+        (a function word or ending counts 1) vote; a clear majority decides. Otherwise the
+        candidates with any evidence (or all, when none has) go on to statistics."""
+        votes: Counter[str] = Counter()
+        marked: Counter[str] = Counter()
+        if self.config.orthographic_evidence:
+            marked = orthographic_counts(text, pool)
+            for lang, n in marked.items():
+                votes[lang] += 2 * n
+        if self.config.lexical_evidence and "uk" in pool and "ru" in pool:
+            votes.update(lexical_counts(text, skip_marked=self.config.orthographic_evidence))
+        if not votes:
+            return pool
+        ranked = votes.most_common()
+        top, n_top = ranked[0]
+        n_next = ranked[1][1] if len(ranked) > 1 else 0
+        if n_next == 0 or n_top >= 2 * n_next:
+            kind = "orthography" if marked.get(top) else "lexical"
+            if kind == "orthography" and n_next == 0:
+                confidence = share
+            else:
+                confidence = share * (1.0 - 0.5 ** ((n_top - n_next) + 1))
+            return Detection(top, round(confidence, 4), script, kind)
+        return [lang for lang in pool if votes.get(lang)]
+
+    def _statistics(self, text: str, pool: list[str], script: str) -> Detection:
+        if hasattr(self.detector, "confidences"):
+            values = {k: v for k, v in self.detector.confidences(text).items() if k in pool}
+        else:
+            lang, conf = self.detector.detect(text)
+            values = {lang: conf} if lang in pool else {}
+        norm = sum(values.values())
+        if not values or norm <= 0:
+            return Detection(UNDETERMINED, 0.0, script, "statistics")
+        ranked = sorted(values.items(), key=lambda kv: -kv[1])
+        lang, conf = ranked[0][0], ranked[0][1] / norm
+        if lang in self.extra and conf < self.config.extra_min_confidence:
+            main = [(l, v) for l, v in ranked if l in self.main]
+            if main:
+                lang, conf = main[0][0], main[0][1] / norm
+        if conf < self.config.min_confidence:
+            return Detection(UNDETERMINED, round(conf, 4), script, "statistics")
+        return Detection(lang, round(conf, 4), script, "statistics")
+
+    # -- spans ----------------------------------------------------------------------------
+
+    _RUN = re.compile(r"[^\W\d_]+(?:['’ʼ.\-][^\W\d_]+)*\.?")
+    _QUOTED = re.compile(r"«([^»]{3,})»|“([^”]{3,})”|„([^“”]{3,})[“”]|\"([^\"]{3,})\"")
+
+    def spans(self, text: str, lang: str) -> list[Span]:
+        """Stretches of `text` in another language than `lang`: runs of words in another
+        script ("NATO", "Emmanuel Macron" in Cyrillic text) and quotations whose language
+        is decided by evidence (orthography, lexical) to differ."""
+        if lang == UNDETERMINED:
+            return []
+        home = script_of_lang(lang)
+        out: list[Span] = []
+        run_start = run_end = None
+        run_script = None
+
+        def close() -> None:
+            if run_start is None:
+                return
+            end = run_end
+            # A sentence's full stop is not part of the name ("iPhone."), an abbreviation's is ("U.S.").
+            if text[run_start:end].endswith(".") and "." not in text[run_start : end - 1]:
+                end -= 1
+            piece = text[run_start:end]
+            if sum(1 for c in piece if c.isalpha()) >= self.config.span_min_letters:
+                found = self.detect(piece)
+                if found.lang not in (UNDETERMINED, lang):
+                    out.append(Span(run_start, end, found.lang, found.script))
+
+        for match in self._RUN.finditer(text):
+            word_script = script_of(match.group(), dominance=0.5)
+            if word_script not in (home, "Mixed", "none"):
+                if run_start is not None and word_script == run_script and _only_gap(text[run_end : match.start()]):
+                    run_end = match.end()
+                    continue
+                close()
+                run_start, run_end, run_script = match.start(), match.end(), word_script
+            else:
+                close()
+                run_start = run_end = run_script = None
+        close()
+        for match in self._QUOTED.finditer(text):
+            start, end = match.span(match.lastindex)
+            if any(s.start <= start < s.end or start <= s.start < end for s in out):
+                continue
+            found = self.detect(text[start:end])
+            if found.evidence in ("orthography", "lexical") and found.lang not in (UNDETERMINED, lang):
+                out.append(Span(start, end, found.lang, found.script))
+        return sorted(out, key=lambda s: s.start)
+
+
+_QUOTATION = re.compile(r"«[^»]*»|“[^”]*”|„[^“”]*[“”]|\"[^\"]*\"")
+
+
+def _frame_text(text: str) -> str:
+    """The text outside quotations when that is most of it: a Ukrainian sentence quoting
+    Russian is Ukrainian, and the quotation becomes a span."""
+    outside = _QUOTATION.sub(" ", text)
+    letters_out = sum(1 for c in outside if c.isalpha())
+    letters_all = sum(1 for c in text if c.isalpha())
+    return outside if letters_out * 2 >= letters_all and letters_out >= 3 else text
+
+
+_WORD_RE = re.compile(r"[^\W\d_]+")
+
+
+def _in_script(text: str, script: str) -> str:
+    """Only the words written in `script` (statistics should not read "Benartti Optimal"
+    as evidence about a Russian product line); the text itself when it is all one script."""
+    words = [m.group() for m in _WORD_RE.finditer(text)]
+    kept = [w for w in words if script_of(w) == script]
+    if len(kept) == len(words) or not kept:
+        return text
+    return " ".join(kept)
+
+
+def _main_script(text: str, counts: Counter[str]) -> str:
+    """The script the text's grammar is written in. With one script, that one. With
+    several, names, brands and codes (capitalised or all-caps words) are what usually
+    comes in another script ("Компанія Apple ..."), so the script of the lower-case words
+    decides; with none (a title, a product name), the first word's."""
+    if len(counts) == 1:
+        return next(iter(counts))
+    frame: Counter[str] = Counter()
+    first = None
+    for match in _WORD_RE.finditer(text):
+        word = match.group()
+        word_script = script_of(word)
+        if first is None and word_script in counts:
+            first = word_script
+        if word[0].islower():
+            frame[word_script] += len(word)
+    frame.pop("Mixed", None)
+    frame.pop("none", None)
+    if sum(frame.values()) >= 3:
+        return frame.most_common(1)[0][0]
+    return first or counts.most_common(1)[0][0]
+
+
+def _only_gap(between: str) -> bool:
+    """Words of one foreign run may be separated by spaces, hyphens, digits, commas."""
+    return len(between) <= 4 and not re.search(r"[^\W\d_]", between)
