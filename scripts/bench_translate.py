@@ -204,7 +204,7 @@ def prepare_variant(args, texts: list[str]):
     translator = context.translator(MODEL_NAME)
     target = sum(bound(n) for n in translator.count_tokens(texts))
     if variant.endswith("_engine"):
-        from pipeline.translation import Request
+        from pipeline.translation.engine import Request
 
         engine = context.translation_engine()
         requests = [Request(t, "en", "uk") for t in texts]
