@@ -14,7 +14,7 @@ from . import registry
 from .config import Config
 from .context import Context
 from .data import Article
-from .stages.base import Stage
+from .stages.base import BatchStage, Stage
 
 
 @dataclass
@@ -42,7 +42,32 @@ class Pipeline:
         return cls(context, stages)
 
     def run(self, articles: list[Article]) -> list[Article]:
-        for stage in self.stages:
+        self.prepare(articles)
+        return self.finish(articles)
+
+    @property
+    def cpu_stages(self) -> list[Stage]:
+        """The leading stages that work article by article without a model (clean, segment,
+        detect): a batch job runs them for the next batch while the model stages run."""
+        n = 0
+        while n < len(self.stages) and not isinstance(self.stages[n], BatchStage):
+            n += 1
+        return self.stages[:n]
+
+    def prepare(self, articles: list[Article]) -> list[Article]:
+        """The CPU stages only (safe in another thread: they share nothing with the rest)."""
+        return self._run_stages(articles, self.cpu_stages)
+
+    def finish(self, articles: list[Article]) -> list[Article]:
+        """The stages after `prepare`'s, then the run's signature on every article."""
+        self._run_stages(articles, self.stages[len(self.cpu_stages):])
+        signature = self.signature()
+        for article in articles:
+            article.signature = dict(signature)
+        return articles
+
+    def _run_stages(self, articles: list[Article], stages: list[Stage]) -> list[Article]:
+        for stage in stages:
             stats = self.stats[stage.name]
             live = [a for a in articles if a.ok]
             start = time.perf_counter()
@@ -51,9 +76,6 @@ class Pipeline:
             stats.articles += len(live)
             stats.failed += sum(1 for a in live if not a.ok)
             stats.counts = dict(stage.counts)
-        signature = self.signature()
-        for article in articles:
-            article.signature = dict(signature)
         return articles
 
     def signature(self) -> dict[str, Any]:

@@ -10,7 +10,7 @@ import re
 from collections import Counter
 from typing import TYPE_CHECKING
 
-from ..lang.evidence import orthographic_lang
+from ..lang.evidence import lexical_counts, orthographic_lang
 from ..text.loops import collapse_loops, find_loop, max_repeats
 
 if TYPE_CHECKING:
@@ -73,6 +73,10 @@ def missing_numbers(source: str, output: str, *, min_digits: int = 2) -> list[st
     return missing
 
 
+# Languages lang.evidence.lexical_counts knows function words and endings of.
+LEXICAL_LANGS = frozenset({"uk", "ru"})
+
+
 # -- output language -----------------------------------------------------------------------
 
 
@@ -99,6 +103,12 @@ class LanguageCheck:
             return ortho
         if sum(c.isalpha() for c in text) < self.guards.language_min_letters:
             return None
+        if target in LEXICAL_LANGS and set(wrong) <= LEXICAL_LANGS:
+            # Function words and endings only the target has, none of a wrong language's:
+            # the same evidence language id trusts for short text, and far cheaper.
+            lexical = lexical_counts(text)
+            if lexical[target] and not any(lexical[w] for w in wrong):
+                return None
         lang, confidence = self._detector(target, wrong).detect(text)
         if lang in wrong and confidence >= self.guards.language_min_confidence:
             return lang
