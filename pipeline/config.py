@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from .errors import ConfigError
 from .lang.alphabets import RU_LETTERS
+from .resources import rule_list
 
 
 class Section(BaseModel):
@@ -40,10 +41,12 @@ class RuntimeConfig(Section):
 
 
 class ModelsConfig(Section):
-    # Manifest of named models; None means models/manifest.yaml of this checkout.
+    # Manifest of named models; None means the one shipped in the package
+    # (pipeline/resources/manifest.yaml).
     manifest: str | None = None
-    # Where local model directories live (manifest `local_dir`s are relative to it);
-    # None means the manifest's folder.
+    # Where local model directories live (manifest `local_dir`s are relative to it).
+    # None: the folder of `manifest` when one is set; else the checkout's models/ when
+    # running from a checkout, else $XDG_DATA_HOME/newsbridge/models (~/.local/share/...).
     root: str | None = None
     # Per-model local directory overrides: {name: path}.
     local_dirs: dict[str, str] = Field(default_factory=dict)
@@ -83,67 +86,19 @@ class ReadConfig(Section):
 
 
 class CleanConfig(Section):
+    # The default rule lists are data: pipeline/resources/clean_rules.yaml.
     # Whole-line regexes (case-insensitive) for site chrome: dropped and listed in metadata.removed.
-    chrome_patterns: list[str] = Field(
-        default_factory=lambda: [
-            r"search",
-            r"close this search box\.?",
-            r"close|закрити|закрыть",
-            r"(main |site )?menu|navigation",
-            r"skip to (main )?content",
-            r"share( this( article| story| page)?)?( on \w+)?:?",
-            r"(facebook|twitter|x|telegram|whatsapp|viber|linkedin|email|e-mail|print|copy link)",
-            r"(we use cookies|this (web)?site uses cookies|ми використовуємо (файли )?cookie|мы используем (файлы )?cookie).*",
-            r"accept( all)?( cookies)?|прийняти( все)?|принять( все)?",
-            r"(read more|continue reading|subscribe( now| to our newsletter)?|sign in|log in|sign up|advertisement|back to top|comments?|loading\.*)",
-            r"(read also|see also|related( news| articles| stories)?|more on this|also read)\b.*",
-            r"(пошук|меню|поділитися|реклама|коментарі|підписатися|підписуйтесь\b.*|усі новини|всі новини|завантаження\.*)",
-            r"(читайте|дивіться|див\.) (також|більше)\b.*|також читайте\b.*|на цю тему\b.*",
-            r"(поиск|меню|поделиться|реклама|комментарии|подписаться|подписывайтесь\b.*|все новости|загрузка\.*)",
-            r"(читайте|смотрите) (также|еще|ещё)\b.*|по теме\b.*",
-        ]
-    )
+    chrome_patterns: list[str] = Field(default_factory=lambda: rule_list("clean_rules.yaml", "chrome_patterns"))
     # Prefix regexes (case-insensitive) for metadata lines kept out of the body. Lines longer
     # than meta_max_chars are body text whatever they start with.
-    caption_patterns: list[str] = Field(
-        default_factory=lambda: [
-            r"(photo|photos|image|picture|illustration|video|фото|світлина|ілюстрація|ілюстративне фото|відео|иллюстрация|видео)\s*:",
-            r"(фото|photo)\s+(ілюстративне|иллюстративное|illustrative)\b",
-        ]
-    )
-    credit_patterns: list[str] = Field(
-        default_factory=lambda: [
-            r"(source|sources|credit|credits|джерело|джерела|источник|источники)\s*:",
-            r"(за матеріалами|по материалам|with reporting by|additional reporting by)\s+\S",
-        ]
-    )
-    byline_patterns: list[str] = Field(
-        default_factory=lambda: [
-            r"(author|authors|автор|авторка|автори|авторы|текст|text|written by)\s*:\s*\S",
-            # "By Jane Doe", "Автор Іван Петренко": the name must be capitalised.
-            r"(by|автор|авторка)\s+(?-i:[A-ZА-ЯІЇЄҐ][\w'’.-]+)(\s+(?-i:[A-ZА-ЯІЇЄҐ][\w'’.-]+)){0,3}(\s*(,|and|та|і|и)\s*.{0,60})?$",
-        ]
-    )
+    caption_patterns: list[str] = Field(default_factory=lambda: rule_list("clean_rules.yaml", "caption_patterns"))
+    credit_patterns: list[str] = Field(default_factory=lambda: rule_list("clean_rules.yaml", "credit_patterns"))
+    byline_patterns: list[str] = Field(default_factory=lambda: rule_list("clean_rules.yaml", "byline_patterns"))
     # Whole-line regexes (case-insensitive) for publication dates and times.
-    date_patterns: list[str] = Field(
-        default_factory=lambda: [
-            r"((published|updated|posted|опубліковано|оновлено|опубликовано|обновлено|дата)\s*:?\s*)?"
-            r"(\d{1,2}:\d{2},?\s+)?"
-            r"(\d{1,2}[./]\d{1,2}[./]\d{2,4}|\d{4}-\d{2}-\d{2}([ t]\d{2}:\d{2}(:\d{2})?)?"
-            r"|\d{1,2}\s+(січня|лютого|березня|квітня|травня|червня|липня|серпня|вересня|жовтня|листопада|грудня"
-            r"|января|февраля|марта|апреля|мая|июня|июля|августа|сентября|октября|ноября|декабря"
-            r"|jan(uary)?|feb(ruary)?|mar(ch)?|apr(il)?|may|june?|july?|aug(ust)?|sept?(ember)?|oct(ober)?|nov(ember)?|dec(ember)?)\.?,?\s+\d{4}"
-            r"(\s*(р\.|року|г\.|года))?"
-            r"|(jan(uary)?|feb(ruary)?|mar(ch)?|apr(il)?|may|june?|july?|aug(ust)?|sept?(ember)?|oct(ober)?|nov(ember)?|dec(ember)?)\.?\s+\d{1,2},?\s+\d{4})"
-            r"(,?\s*(at\s+|о\s+|в\s+)?\d{1,2}:\d{2}(\s*[ap]\.?m\.?)?(\s*(utc|gmt|eet|eest|cet|msk|[+-]\d{2}:?\d{2}))?)?",
-            r"(today|yesterday|сьогодні|вчора|сегодня|вчера),?\s+\d{1,2}:\d{2}",
-        ]
-    )
+    date_patterns: list[str] = Field(default_factory=lambda: rule_list("clean_rules.yaml", "date_patterns"))
     # Prefix regexes for explicit tag lists ("Tags: war, Mali"): the rest of the line, split
     # at commas, becomes tags.
-    tag_line_patterns: list[str] = Field(
-        default_factory=lambda: [r"(tags|topics|теги|теґи|мітки|теми|метки|темы|ключові слова|ключевые слова)\s*:\s*"]
-    )
+    tag_line_patterns: list[str] = Field(default_factory=lambda: rule_list("clean_rules.yaml", "tag_line_patterns"))
     meta_max_chars: int = Field(200, ge=10)
     # A tag is a short line written all in capitals (e.g. "НОВИНИ", "WORLD"); a longer
     # capitals-only run (a shouted paragraph, a 200k-character token) is body text.
@@ -166,24 +121,13 @@ class SegmentConfig(Section):
     # Text is handed to the splitter in pieces of at most this many characters (cut at
     # sentence punctuation), so one huge line costs linear time and bounded memory.
     chunk_chars: int = Field(20_000, ge=1000)
+    # Default abbreviation lists: pipeline/resources/segment_abbreviations.yaml.
     # Abbreviations (lower-case, with their dot) after which a sentence never ends, e.g.
     # titles before names and "м. Київ"; a split after them is undone.
-    no_break_after: list[str] = Field(
-        default_factory=lambda: [
-            "dr.", "mr.", "mrs.", "ms.", "prof.", "gen.", "sen.", "rep.", "gov.", "lt.", "col.", "sgt.",
-            "capt.", "mt.", "vs.", "e.g.", "i.e.", "approx.",
-            "м.", "с.", "смт.", "вул.", "просп.", "пл.", "обл.", "проф.", "акад.", "д-р.", "св.", "ім.",
-            "т.зв.", "ул.", "им.", "пос.", "т.е.", "т.к.", "т.н.", "зв.", "ч.", "е.",
-        ]
-    )
+    no_break_after: list[str] = Field(default_factory=lambda: rule_list("segment_abbreviations.yaml", "no_break_after"))
     # Abbreviations that may end a sentence but usually do not: a split after them is undone
     # when the next piece starts with a lower-case letter or a digit ("у 2024 р. відбулося").
-    break_if_capital_after: list[str] = Field(
-        default_factory=lambda: [
-            "р.", "рр.", "ст.", "г.", "гг.", "в.", "вв.", "тис.", "тыс.", "млн.", "млрд.", "грн.", "руб.",
-            "коп.", "др.", "пр.", "etc.", "inc.", "ltd.", "corp.", "co.", "jr.", "sr.", "a.m.", "p.m.", "no.",
-        ]
-    )
+    break_if_capital_after: list[str] = Field(default_factory=lambda: rule_list("segment_abbreviations.yaml", "break_if_capital_after"))
     # A piece ending in a capital initial ("Т.", "J.") continues: a name follows.
     join_after_initials: bool = True
 
@@ -282,9 +226,10 @@ class TranslateGuardsConfig(Section):
 
 
 class TranslateConfig(Section):
+    # Every segment is made available in English and Ukrainian: the target languages are
+    # a constant (data.TARGET_LANGS), not a setting; the record, the pairs outputs and
+    # the digest are built for exactly these two.
     backend: str = "marian"
-    # Languages every segment is made available in.
-    targets: list[str] = Field(default_factory=lambda: ["en", "uk"])
     # Direction "src-tgt" -> model name (manifest), local directory or hub id. "mul-<pivot>"
     # names a multilingual model for source languages without a model of their own.
     models: dict[str, str] = Field(
@@ -319,6 +264,16 @@ class TranslateConfig(Section):
     marian: MarianBackendConfig = Field(default_factory=MarianBackendConfig)
     ctranslate2: CTranslate2BackendConfig = Field(default_factory=CTranslate2BackendConfig)
     guards: TranslateGuardsConfig = Field(default_factory=TranslateGuardsConfig)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_targets(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "targets" in data:
+            raise ValueError(
+                "translate.targets is not a setting: the target languages are always en and uk "
+                "(README, Translation); remove the key"
+            )
+        return data
 
     @field_validator("models")
     @classmethod
@@ -478,12 +433,6 @@ class BatchConfig(Section):
     tmx_adminlang: str = "en"
 
 
-# What each built-in stage reads, which an earlier stage must have written: without it a
-# stage finds nothing to do and the run "succeeds" with an empty record. Other (plugin)
-# stages are not checked.
-_STAGE_NEEDS = {"segment": ("clean",), "detect": ("segment",), "translate": ("detect",), "summarize": ("detect",)}
-
-
 class PipelineConfig(Section):
     stages: list[str] = Field(default_factory=lambda: ["clean", "segment", "detect", "translate", "summarize"])
 
@@ -495,13 +444,8 @@ class PipelineConfig(Section):
         twice = sorted({name for name in v if v.count(name) > 1})
         if twice:
             raise ValueError(f"{', '.join(twice)} listed more than once")
-        for i, name in enumerate(v):
-            missing = [need for need in _STAGE_NEEDS.get(name, ()) if need not in v[:i]]
-            if missing:
-                raise ValueError(
-                    f"'{name}' needs {', '.join(repr(m) for m in missing)} before it "
-                    "(the flow is clean, segment, detect, translate, summarize)"
-                )
+        # The order is checked against what each stage declares it requires and assigns
+        # (runner.check_stage_order): the stages know that, not the config.
         return v
 
 
@@ -537,7 +481,7 @@ def load_config(path: str | Path | None = None, overrides: list[str] | None = No
     origin = "defaults"
     if path is not None:
         origin = str(path)
-        data = _read_yaml(Path(path))
+        data = _read_yaml(_config_file(Path(path)))
     for item in overrides or []:
         _apply_override(data, item)
         origin = f"{origin} + --set"
@@ -549,6 +493,25 @@ def validate_config(data: dict[str, Any], origin: str = "config") -> Config:
         return Config.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(f"{origin}: " + "; ".join(_describe(err) for err in exc.errors())) from None
+
+
+def builtin_configs() -> dict[str, Path]:
+    """The configs shipped inside the package (pipeline/configs/*.yaml), by name."""
+    from importlib import resources
+
+    folder = Path(str(resources.files(__package__).joinpath("configs")))
+    return {p.stem: p for p in sorted(folder.glob("*.yaml"))}
+
+
+def _config_file(path: Path) -> Path:
+    """`path`, or the built-in config of that name (`--config tiny`) when no such file exists:
+    an installed wheel has no checkout to point --config at."""
+    if path.exists() or path.suffix or len(path.parts) != 1:
+        return path
+    builtin = builtin_configs().get(path.name)
+    if builtin is None:
+        raise ConfigError(f"config file not found: {path} (built-in configs: {', '.join(builtin_configs())})")
+    return builtin
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:

@@ -40,7 +40,7 @@ class Context:
     def summarizer(self, ref: str) -> "Summarizer":
         if ref not in self._summarizers:
             backend = registry.summarizers.get(self.config.summarize.backend)
-            if getattr(backend, "needs_model", True):
+            if backend.needs_model:
                 resolved = self.catalog.resolve(ref, role="summarize")
                 _check_role(resolved, "summarize")
                 self._summarizers[ref] = self._load(backend, resolved)
@@ -78,7 +78,7 @@ def _check_role(resolved: ResolvedModel, role: str) -> None:
     complaint, and writes text of the wrong kind: refuse it by the manifest's role."""
     spec = resolved.spec
     if spec.role not in (role, "unknown"):
-        raise ConfigError(f"model '{spec.name}' is a {spec.role} model (models/manifest.yaml), named here as a {role} model")
+        raise ConfigError(f"model '{spec.name}' is a {spec.role} model (model manifest), named here as a {role} model")
 
 
 def _model_entry(role: str, resolved: Any, backend: Any) -> dict[str, Any]:

@@ -15,6 +15,9 @@ from dataclasses import dataclass, field
 from typing import Any, Iterator
 
 UNDETERMINED = "und"
+# The languages every segment, title and summary is made available in. A constant on
+# purpose: the record's {"en", "uk"} pairs, pairs.tsv/tmx, the Parquet columns and the
+# digest are all built for exactly these two (README, Translation).
 TARGET_LANGS = ("en", "uk")
 
 # Keys of a segment record that are not language codes.

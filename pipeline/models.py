@@ -1,7 +1,8 @@
 """Named models: the manifest, resolving a name to a local directory, and pulling from a hub.
 
 A model reference in a config is one of
-  - a name in the manifest (`models/manifest.yaml`): role, hub id + revision, local dir;
+  - a name in the manifest (pipeline/resources/manifest.yaml, shipped inside the
+    package so an installed wheel has it too): role, hub id + revision, local dir;
   - a path to a local model directory;
   - a hub id ("org/name"), looked up in the Hugging Face cache.
 Resolution never downloads unless `models.offline` is false; `newsbridge models pull`
@@ -23,7 +24,9 @@ import yaml
 from .config import ModelsConfig, yaml_problem
 from .errors import ConfigError, ModelDamaged, ModelError, ModelUnavailable, exception_brief
 
-_PACKAGE_ROOT = Path(__file__).resolve().parent.parent
+# The checkout newsbridge runs from, when it runs from one (an editable install or
+# PYTHONPATH); an installed wheel has none.
+_CHECKOUT = Path(__file__).resolve().parent.parent
 _SAFE_WEIGHTS = ("model.safetensors", "model.safetensors.index.json")
 _PICKLE_WEIGHTS = ("pytorch_model.bin", "pytorch_model.bin.index.json")
 # What `pull` fetches: weights in safetensors, configs and tokenizer files.
@@ -67,7 +70,20 @@ class ResolvedModel:
 
 
 def default_manifest_path() -> Path:
-    return _PACKAGE_ROOT / "models" / "manifest.yaml"
+    """The manifest inside the package (package data, found from a wheel as well)."""
+    from importlib import resources
+
+    return Path(str(resources.files("pipeline.resources").joinpath("manifest.yaml")))
+
+
+def default_models_root() -> Path:
+    """Where model weights live when `models.root` is not set: the checkout's `models/`
+    folder when newsbridge runs from a checkout, else the user's data folder
+    ($XDG_DATA_HOME/newsbridge/models, by default ~/.local/share/newsbridge/models)."""
+    if (_CHECKOUT / "pyproject.toml").is_file() and (_CHECKOUT / "models").is_dir():
+        return _CHECKOUT / "models"
+    data_home = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
+    return Path(data_home) / "newsbridge" / "models"
 
 
 class ModelCatalog:
@@ -77,7 +93,12 @@ class ModelCatalog:
         self.config = config
         # Absolute, from where the user runs: messages then name the very directory searched.
         self.manifest_path = _absolute(config.manifest) if config.manifest else default_manifest_path()
-        self.root = _absolute(config.root) if config.root else self.manifest_path.parent
+        if config.root:
+            self.root = _absolute(config.root)
+        elif config.manifest:
+            self.root = self.manifest_path.parent  # a manifest of one's own: local_dirs next to it
+        else:
+            self.root = default_models_root()
         self._specs: dict[str, ModelSpec] | None = None
 
     @property

@@ -14,7 +14,33 @@ from . import registry
 from .config import Config
 from .context import Context
 from .data import Article
+<<<<<<< HEAD
 from .stages.base import BatchStage, Stage
+=======
+from .errors import ConfigError
+from .stages.base import Stage
+>>>>>>> main
+
+
+def check_stage_order(names: list[str]) -> None:
+    """Refuse a stage list where a stage requires something (its `requires`) that no stage
+    before it assigns: that stage would find nothing to do and the run would "succeed" with
+    an empty record. Stages that declare nothing (plugins) are not checked."""
+    assigned: set[str] = set()
+    for name in names:
+        stage = registry.stages.get(name)
+        missing = [need for need in getattr(stage, "requires", ()) if need not in assigned]
+        if missing:
+            providers = [
+                other for other in registry.stages.names()
+                if other != name and set(missing) & set(getattr(registry.stages.get(other), "assigns", ()))
+            ]
+            before = ", ".join(repr(p) for p in providers) or "a stage that assigns them"
+            raise ConfigError(
+                f"pipeline.stages: '{name}' needs {before} before it (it reads {', '.join(missing)}; "
+                "the flow is clean, segment, detect, translate, summarize)"
+            )
+        assigned.update(getattr(stage, "assigns", ()))
 
 
 @dataclass
@@ -37,6 +63,7 @@ class Pipeline:
 
     @classmethod
     def from_config(cls, config: Config, context: Context | None = None) -> "Pipeline":
+        check_stage_order(config.pipeline.stages)
         context = context or Context(config)
         stages = [registry.stages.get(name)(context) for name in config.pipeline.stages]
         return cls(context, stages)

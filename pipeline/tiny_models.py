@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+from .io.atomic import replace_dir
+
 # Directory name under the output folder -> what it is. Manifest names are "tiny-<dir>".
 MARIAN_DIRECTIONS = {"marian-en-uk": ("en", "uk"), "marian-uk-en": ("uk", "en"), "marian-ru-en": ("ru", "en")}
 # Like the real multi-target opus-mt models (en -> East Slavic, target token first) and the
@@ -116,20 +118,6 @@ def build_tiny_models(out_dir: Path, *, seed: int = 0, shape: TinyShape = TinySh
     return built
 
 
-def _replace_dir(target: Path, fill) -> Path:
-    """Build into a temp dir next to target, then swap it in: never a half-built model."""
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
-    try:
-        fill(staging)
-        if target.exists():
-            shutil.rmtree(target)
-        staging.rename(target)
-    finally:
-        if staging.exists():
-            shutil.rmtree(staging)
-    return target
-
-
 def build_marian(
     target: Path,
     spm_model: Path,
@@ -182,7 +170,7 @@ def build_marian(
         tokenizer.save_pretrained(d)
         _write_card(d, f"tiny random-weight MarianMT {src}->{tgt} (newsbridge build-tiny)")
 
-    return _replace_dir(target, fill)
+    return replace_dir(target, fill)
 
 
 def _build_t5(target: Path, spm_model: Path, shape: TinyShape, *, multilingual: bool = False) -> Path:
@@ -214,7 +202,7 @@ def _build_t5(target: Path, spm_model: Path, shape: TinyShape, *, multilingual: 
         tokenizer.save_pretrained(d)
         _write_card(d, f"tiny random-weight {'mT5' if multilingual else 'T5'} summariser (newsbridge build-tiny)")
 
-    return _replace_dir(target, fill)
+    return replace_dir(target, fill)
 
 
 def train_byte_level_bpe(vocab_size: int, lines: list[str] | None = None):
@@ -266,7 +254,7 @@ def _build_bart(target: Path, shape: TinyShape) -> Path:
         model.save_pretrained(d)
         _write_card(d, "tiny random-weight BART summariser (newsbridge build-tiny)")
 
-    return _replace_dir(target, fill)
+    return replace_dir(target, fill)
 
 
 def _write_card(d: Path, text: str) -> None:

@@ -32,7 +32,7 @@ sys.path.insert(0, str(REPO))
 
 def write_archive(path: Path, n: int, seed: int, fmt: str) -> None:
     """One JSONL file, or a folder of .txt files (100 per subfolder), of `n` articles."""
-    from pipeline.batch.synthetic import as_text_file, synthetic_articles
+    from tests.synthetic import as_text_file, synthetic_articles
 
     if fmt == "txt":
         for i, rec in enumerate(synthetic_articles(n, seed=seed)):

@@ -239,7 +239,7 @@ def hf_runner(variant: str, model_dir: Path, beams: int, texts: list[str], threa
     dtype = torch.bfloat16 if device == "cuda" else torch.float32
     model = MarianMTModel.from_pretrained(model_dir, dtype=dtype).to(device).eval()
     if variant == "naive_hf_int8":
-        from pipeline.backends.hf import _quantize_dynamic_int8
+        from pipeline.backends.hf_loading import _quantize_dynamic_int8
 
         model = _quantize_dynamic_int8(model)
     counts = [len(ids) for ids in tokenizer(texts)["input_ids"]]

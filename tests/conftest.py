@@ -20,6 +20,20 @@ WMT_DIR = Path(os.environ.get("NEWSBRIDGE_SHARED_DATA", REPO.parent / "shared" /
 TINY_CONFIG = REPO / "configs" / "tiny.yaml"
 
 
+@pytest.fixture(autouse=True)
+def _registries_left_as_found(request):
+    """A test that registers a stage or backend must take it out again: otherwise every
+    later test runs against a registry it did not set up (names, `--set` lookups)."""
+    from pipeline import registry
+
+    tables = {name: getattr(registry, name) for name in ("stages", "translators", "summarizers", "segmenters", "detectors")}
+    before = {name: set(table.names()) for name, table in tables.items()}
+    yield
+    leaked = {name: sorted(set(table.names()) - before[name]) for name, table in tables.items()}
+    leaked = {name: names for name, names in leaked.items() if names}
+    assert not leaked, f"{request.node.nodeid} left entries registered: {leaked}"
+
+
 @pytest.fixture(scope="session")
 def models_root(tmp_path_factory) -> Path:
     """A models root with tiny/ built in it (a few seconds, once per session)."""

@@ -78,3 +78,23 @@ def test_hash_is_stable_and_tracks_changes():
     assert a.config_hash() == b.config_hash()
     c = load_config(TINY_CONFIG, ["translate.num_beams=2"])
     assert c.config_hash() != a.config_hash()
+
+
+def test_target_languages_are_a_constant_not_a_setting():
+    # The key was accepted and ignored by the record, the pairs outputs and the digest.
+    from pipeline.data import TARGET_LANGS
+
+    assert TARGET_LANGS == ("en", "uk")
+    with pytest.raises(ConfigError, match="translate.targets is not a setting: the target languages are always en and uk"):
+        load_config(None, ["translate.targets=[en, de]"])
+
+
+def test_built_in_configs_by_name_are_the_checkout_ones():
+    # From a wheel there is no configs/ folder: `--config tiny` names the packaged copy.
+    from pipeline.config import builtin_configs
+
+    assert set(builtin_configs()) >= {"default", "tiny"}
+    assert load_config("tiny") == load_config(TINY_CONFIG)
+    assert load_config("default") == load_config(None)
+    with pytest.raises(ConfigError, match=r"config file not found: tiny2 \(built-in configs: default, tiny"):
+        load_config("tiny2")

@@ -9,6 +9,8 @@ from pipeline.errors import ModelError, ModelUnavailable
 from pipeline.models import ModelCatalog
 from pipeline.tiny_models import build_tiny_models
 
+from .conftest import REPO
+
 
 def test_manifest_lists_real_and_tiny_models():
     catalog = ModelCatalog(ModelsConfig())
@@ -101,3 +103,18 @@ def test_relative_directory_reference_is_relative_to_cwd(models_root, tmp_path, 
     monkeypatch.chdir(models_root)
     catalog = ModelCatalog(ModelsConfig(root=str(tmp_path)))  # a root where it is not
     assert catalog.resolve("tiny/marian-en-uk").path == (models_root / "tiny" / "marian-en-uk").resolve()
+
+
+def test_manifest_ships_inside_the_package_and_weights_live_outside_it(monkeypatch, tmp_path):
+    from pipeline import models
+    from pipeline.config import ModelsConfig
+
+    manifest = models.default_manifest_path()
+    assert manifest.is_file() and manifest.parent.name == "resources" and manifest.parent.parent.name == "pipeline"
+    assert "opus-mt-en-uk" in models.load_manifest(manifest)
+    # From a checkout: its models/ folder.
+    assert ModelCatalog(ModelsConfig()).root == REPO / "models"
+    # Installed (no checkout above the package): the user's data folder.
+    monkeypatch.setattr(models, "_CHECKOUT", tmp_path / "site-packages")
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    assert ModelCatalog(ModelsConfig()).root == tmp_path / "data" / "newsbridge" / "models"

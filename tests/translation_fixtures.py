@@ -99,7 +99,8 @@ class FakeTranslator(Translator):
 def fake_script(monkeypatch) -> FakeScript:
     script = FakeScript()
     monkeypatch.setattr(FakeTranslator, "script", script)
-    registry.translators.add("fake", FakeTranslator)
+    # Registered for this test only: a backend left registered changed later tests' registry.
+    monkeypatch.setitem(registry.translators._entries, "fake", FakeTranslator)
     return script
 
 

@@ -75,9 +75,10 @@ class Translator(ABC):
 
 
 class Summarizer(ABC):
-    """Abstractive: writes a summary of each text; order in = order out."""
+    """Writes a summary of each text, at most `max_new_tokens` tokens; order in = order out."""
 
-    kind = "abstractive"
+    #: False for a summariser without weights: the Context builds it without a model.
+    needs_model: bool = True
     max_input_tokens: int = 1024
 
     @abstractmethod
@@ -88,13 +89,10 @@ class Summarizer(ABC):
         """`max_new_tokens`: one bound for all texts, or one per text."""
 
 
-class SentenceExtractor(ABC):
-    """Extractive: picks the sentences of a text that make its summary."""
-
-    kind = "extractive"
-
-    @abstractmethod
-    def count_tokens(self, texts: list[str]) -> list[int]: ...
+class SentenceExtractor(Summarizer):
+    """A summariser whose summaries are whole sentences of the text, and which can say
+    which ones (`select`): the summarize stage then takes those sentences' aligned
+    translations instead of translating a summary."""
 
     @abstractmethod
     def select(
@@ -102,3 +100,17 @@ class SentenceExtractor(ABC):
     ) -> list[int]:
         """Indexes (ascending) of the sentences to keep, about `budget` tokens in all;
         `langs[i]` is the language of `sentences[i]`; `heading` (text, lang) names the topic."""
+
+    def summarize(self, texts: list[str], max_new_tokens: int | list[int]) -> list[str]:
+        """The selected sentences of each text (split at sentence ends; language unknown)."""
+        from ..text.split import split_sentences
+
+        targets = [max_new_tokens] * len(texts) if isinstance(max_new_tokens, int) else list(max_new_tokens)
+        if len(targets) != len(texts):
+            raise ValueError(f"{len(texts)} texts but {len(targets)} length bounds")
+        out = []
+        for text, budget in zip(texts, targets):
+            sentences = split_sentences(text)
+            chosen = self.select(sentences, ["und"] * len(sentences), int(budget))
+            out.append(" ".join(sentences[i] for i in chosen))
+        return out

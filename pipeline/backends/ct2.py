@@ -15,12 +15,11 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import ConfigError, ModelDamaged, ModelError, ModelUnavailable, exception_brief
+from ..io.atomic import replace_dir
 from ..models import ResolvedModel, damaged_files
 from .base import DecodeOptions, Translation, Translator
 from .batching import auto_batch_tokens, plan_batches
@@ -74,8 +73,8 @@ def convert_marian(source: Path, target: Path, quantization: str, *, force: bool
     config = _check_marian_source(source, name)
     copy = [f for f in TOKENIZER_FILES if (source / f).is_file()]
     target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
-    try:
+
+    def fill(staging: Path) -> None:
         converter = TransformersConverter(str(source), copy_files=[str(source / f) for f in copy], low_cpu_mem_usage=True)
         try:
             converter.convert(str(staging), quantization=quantization, force=True)
@@ -90,13 +89,8 @@ def convert_marian(source: Path, target: Path, quantization: str, *, force: bool
             "max_position_embeddings": config.get("max_position_embeddings", 512),
         }
         (staging / MARKER).write_text(json.dumps(marker, indent=1), encoding="utf-8")
-        if target.exists():
-            shutil.rmtree(target)
-        staging.rename(target)
-    finally:
-        if staging.exists():
-            shutil.rmtree(staging)
-    return target
+
+    return replace_dir(target, fill)
 
 
 def _check_marian_source(source: Path, name: str) -> dict:

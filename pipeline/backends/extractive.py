@@ -30,7 +30,7 @@ _TOKEN = re.compile(r"\w+|[^\w\s]", re.UNICODE)
 
 
 class ExtractiveSummarizer(SentenceExtractor):
-    needs_model = False  # Context builds it without resolving a model
+    needs_model = False  # no weights
     name = "extractive"
 
     def __init__(self, model: Any, context: "Context"):

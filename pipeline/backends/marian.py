@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING
 from ..errors import ModelError
 from ..models import ResolvedModel
 from .base import DecodeOptions, Translation, Translator
-from .hf import HFSeq2Seq, device_batch_tokens
+from .hf import HFSeq2Seq
+from .hf_loading import device_batch_tokens
 
 if TYPE_CHECKING:
     from ..context import Context

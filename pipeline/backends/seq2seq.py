@@ -1,8 +1,8 @@
 """Abstractive summaries with any AutoModelForSeq2SeqLM (BART, PEGASUS, T5/mT5).
 
-Loading and generate() under torch.inference_mode are the shared HFSeq2Seq's; this adds
-the task prefix, the summariser's generation settings, per-text length bounds, and
-batches formed by length: sorted longest first, capped in texts and in padded tokens.
+Loading, batching (by length, capped in texts and padded tokens: the planner translation
+uses too) and generate() under torch.inference_mode are the shared HFSeq2Seq's; this adds
+the task prefix, the summariser's generation settings and per-text length bounds.
 """
 
 from __future__ import annotations
@@ -40,38 +40,24 @@ class Seq2SeqSummarizer(Summarizer):
         targets = [max_new_tokens] * len(texts) if isinstance(max_new_tokens, int) else list(max_new_tokens)
         if len(targets) != len(texts):
             raise ValueError(f"{len(texts)} texts but {len(targets)} length bounds")
-        # generate() takes one length bound per call: one call per distinct bound, each
-        # batched and sorted by length inside HFSeq2Seq.generate.
+        # generate() takes one length bound per call: one call per distinct bound; inside
+        # it, the texts are tokenised once and batched by batching.plan_batches (sorted by
+        # length, at most batch_size texts and batch_tokens padded tokens per batch).
         by_target: dict[int, list[int]] = {}
         for i, target in enumerate(targets):
             by_target.setdefault(int(target), []).append(i)
         outputs = [""] * len(texts)
         for target, indexes in sorted(by_target.items()):
-            for batch in self.batches(indexes, texts):
-                generated = self.hf.generate(
-                    [self.prefix + texts[i] for i in batch],
-                    batch_size=len(batch),
-                    max_new_tokens=target,
-                    **self.generation_kwargs(target),
-                )
-                for i, text in zip(batch, generated):
-                    outputs[i] = text
+            generated = self.hf.generate(
+                [self.prefix + texts[i] for i in indexes],
+                batch_size=self.cfg.batch_size,
+                max_batch_tokens=self.cfg.batch_tokens or None,
+                max_new_tokens=target,
+                **self.generation_kwargs(target),
+            )
+            for i, text in zip(indexes, generated):
+                outputs[i] = text
         return outputs
-
-    def batches(self, indexes: list[int], texts: list[str]) -> list[list[int]]:
-        """Longest first; at most batch_size texts and batch_tokens padded tokens each."""
-        lengths = dict(zip(indexes, self.count_tokens([texts[i] for i in indexes])))
-        order = sorted(indexes, key=lambda i: -lengths[i])
-        budget = self.cfg.batch_tokens
-        out: list[list[int]] = []
-        for i in order:
-            batch = out[-1] if out else None
-            # Sorted longest first, so the batch's first text sets its padded length.
-            if batch and len(batch) < self.cfg.batch_size and (not budget or (len(batch) + 1) * lengths[batch[0]] <= budget):
-                batch.append(i)
-            else:
-                out.append([i])
-        return out
 
     def generation_kwargs(self, target: int) -> dict[str, Any]:
         cfg = self.cfg

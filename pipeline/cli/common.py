@@ -20,7 +20,7 @@ from ..errors import NewsbridgeError
 
 ConfigOpt = Annotated[
     Optional[Path],
-    typer.Option("--config", "-c", help="YAML config (default: built-in defaults = configs/default.yaml)."),
+    typer.Option("--config", "-c", help="YAML config file, or a built-in one by name: default, tiny (default: the built-in defaults)."),
 ]
 SetOpt = Annotated[
     Optional[list[str]],
@@ -65,7 +65,12 @@ def quiet_libraries(verbose: bool = False) -> None:
 
 
 def load_cli_config(config: Path | None, overrides: list[str] | None) -> Config:
-    return load_config(config, overrides or [])
+    from ..runner import check_stage_order
+
+    cfg = load_config(config, overrides or [])
+    # Before any input is read: a stage list that cannot work is a config error.
+    check_stage_order(cfg.pipeline.stages)
+    return cfg
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:

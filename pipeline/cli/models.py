@@ -74,7 +74,7 @@ def build_tiny(
     for path in build_tiny_models(target, seed=seed):
         typer.echo(f"built {path}")
     if target.resolve() != (catalog.root / "tiny").resolve():
-        typer.echo(f"note: configs/tiny.yaml looks in {catalog.root / 'tiny'}; add --set models.root={target.parent}", err=True)
+        typer.echo(f"note: the tiny config looks in {catalog.root / 'tiny'}; add --set models.root={target.parent}", err=True)
 
 
 @models_app.command("convert")

@@ -9,21 +9,21 @@ collapsed, since tiny or misbehaving models can emit odd bytes.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
-PAIR_LANGS = ("en", "uk")
-# Characters XML 1.0 forbids, plus C1 controls and the BOM/non-characters tools choke on.
-_BAD_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufeff\ufffe\uffff\ud800-\udfff]")
-_SPACE = re.compile(r"\s+")
+from ..data import TARGET_LANGS
+from ..text.cleanup import one_line, strip_control_chars
+
+PAIR_LANGS = TARGET_LANGS
 
 
 def clean_text(text: str | None) -> str:
-    """Text fit for one TSV cell / one TMX <seg>: no control characters, single spaces."""
+    """Text fit for one TSV cell / one TMX <seg>: none of the characters XML 1.0 forbids
+    or tools choke on (text.cleanup's one set), single spaces."""
     if not text:
         return ""
-    return _SPACE.sub(" ", _BAD_CHARS.sub("", text)).strip()
+    return one_line(strip_control_chars(text)[0])
 
 
 @dataclass

@@ -7,14 +7,13 @@ never mojibake passed on.
 
 from __future__ import annotations
 
-import hashlib
 import shlex
 from pathlib import Path
 
 from ..config import ReadConfig
 from ..data import Article, Source
 from ..errors import InputError
-from ..text.ids import slug
+from ..text.ids import article_id
 from .decode import decode_bytes
 from .html import decode_html, html_blocks
 from .markdown import markdown_blocks
@@ -23,13 +22,6 @@ from .records import RECORD_SUFFIXES
 TEXT_SUFFIXES = {".txt": "txt", ".text": "txt", ".md": "md", ".markdown": "md"}
 HTML_SUFFIXES = {".html": "html", ".htm": "html", ".xhtml": "html"}
 _ARCHIVE_NAMES = {"jsonl": "JSONL", "json": "JSON", "csv": "CSV", "parquet": "Parquet"}
-
-
-def article_id(path: Path, content: bytes) -> str:
-    """Stable id: file stem + content hash (same file, same id; edited file, new id)."""
-    digest = hashlib.sha1(content).hexdigest()[:10]
-    stem = slug(path.stem, "article")
-    return f"{stem}-{digest}"
 
 
 def read_text_file(path: Path, config: ReadConfig) -> list[Article]:
@@ -59,7 +51,7 @@ def read_text_file(path: Path, config: ReadConfig) -> list[Article]:
         text, encoding = decode_bytes(data, path, legacy)
     text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     article = Article(
-        id=article_id(path, data),
+        id=article_id(text),
         source=Source(path=str(path), format=fmt, encoding=encoding),
         raw=text,
     )

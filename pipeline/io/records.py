@@ -7,14 +7,14 @@ in bounded memory. Each record becomes a `RecordItem` holding an Article or the
 nothing is dropped silently, so callers can account for every record.
 
 Field names (`text`, `id`, `title`, `url`, `lang`) come from `ReadConfig`. A record's id is
-its id field when it has one, else "<file stem>-<hash of title and text>": the same
-article in two places gets the same id.
+its id field when it has one, else the content id of text/ids.py ("<first words>-<hash
+of title and text>"): the same article in two files, or as a record and as a .txt file
+of the same text, gets the same id (a batch then skips the second as a duplicate).
 """
 
 from __future__ import annotations
 
 import csv
-import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +24,7 @@ from ..config import ReadConfig
 from ..data import Article, Block, Source
 from ..errors import InputError
 from ..text.cleanup import strip_control_chars
-from ..text.ids import slug
+from ..text.ids import article_id as content_id
 from .jsonl import json_problem
 
 RECORD_SUFFIXES = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json", ".csv": "csv", ".parquet": "parquet"}
@@ -135,13 +135,9 @@ def record_to_article(rec: Mapping[str, Any], *, path: Path, fmt: str, row: int,
     # characters and lone surrogates here: UTF-8 output cannot hold a lone surrogate.
     stripped: list[str] = []
     raw_id = _field_str(rec.get(read.id_field), read.id_field, stripped)
-    if raw_id:
-        article_id = raw_id
-    else:
-        digest = hashlib.sha1(f"{title or ''}\x1f{text}".encode("utf-8", "surrogatepass")).hexdigest()[:12]
-        article_id = f"{_slug(path)}-{digest}"
     article = Article(
-        id=article_id,
+        # No id of its own: the content id, as a .txt file of the same text gets (text/ids.py).
+        id=raw_id or content_id(text, title),
         source=Source(
             path=str(path),
             format=fmt,
@@ -332,10 +328,6 @@ def _optional_str(value: Any) -> str | None:
         return None
     value = str(value).strip()
     return value or None
-
-
-def _slug(path: Path) -> str:
-    return slug(Path(str(path).split("::")[0]).stem, "records")
 
 
 def _looks_binary(text: str) -> bool:

@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from ..data import Article
+from ..data import Article, Section
 from ..errors import OutputDirError
 from .atomic import atomic_output
 
@@ -92,6 +92,15 @@ def article_markdown(article: Article, left: str = "en", right: str = "uk") -> s
     """Side-by-side view: summaries first, then each section's aligned segment pairs."""
     if article.source.lang == right:
         left, right = right, left  # the original language on the left
+    lines = _md_head(article, left, right)
+    for n, section in enumerate(article.sections, 1):
+        lines += _md_section(section, n, left, right)
+    lines += _md_tail(article, left, right)
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _md_head(article: Article, left: str, right: str) -> list[str]:
+    """Title in both languages, the source, and the article summary."""
     lines: list[str] = []
     title = article.title
     if title is not None:
@@ -109,25 +118,36 @@ def article_markdown(article: Article, left: str = "en", right: str = "uk") -> s
             if article.summary.get(lang):
                 lines.append(f"**{LANG_NAMES.get(lang, lang)}:** {_text(article.summary[lang])}")
                 lines.append("")
-    for n, section in enumerate(article.sections, 1):
-        if section.heading is not None:
-            a, b = section.heading.in_lang(left), section.heading.in_lang(right)
-            lines.append(f"## {_text(a or section.heading.text)}" + (f" / {_text(b)}" if b else ""))
-        else:
-            lines.append(f"## ({n}) Lead" if n == 1 else f"## ({n})")
+    return lines
+
+
+def _md_section(section: Section, n: int, left: str, right: str) -> list[str]:
+    """Heading, summary as a quote, then the aligned segment pairs as a table."""
+    lines: list[str] = []
+    if section.heading is not None:
+        a, b = section.heading.in_lang(left), section.heading.in_lang(right)
+        lines.append(f"## {_text(a or section.heading.text)}" + (f" / {_text(b)}" if b else ""))
+    else:
+        lines.append(f"## ({n}) Lead" if n == 1 else f"## ({n})")
+    lines.append("")
+    for lang in (left, right):
+        if section.summary.get(lang):
+            lines.append(f"> **{LANG_NAMES.get(lang, lang)}:** {_text(section.summary[lang])}")
+            lines.append(">")
+    if section.summary:
+        lines.pop()
         lines.append("")
-        for lang in (left, right):
-            if section.summary.get(lang):
-                lines.append(f"> **{LANG_NAMES.get(lang, lang)}:** {_text(section.summary[lang])}")
-                lines.append(">")
-        if section.summary:
-            lines.pop()
-            lines.append("")
-        lines.append(f"| {LANG_NAMES.get(left, left)} | {LANG_NAMES.get(right, right)} |")
-        lines.append("| --- | --- |")
-        for seg in section.segments():
-            lines.append(f"| {_cell(seg.in_lang(left))} | {_cell(seg.in_lang(right))} |")
-        lines.append("")
+    lines.append(f"| {LANG_NAMES.get(left, left)} | {LANG_NAMES.get(right, right)} |")
+    lines.append("| --- | --- |")
+    for seg in section.segments():
+        lines.append(f"| {_cell(seg.in_lang(left))} | {_cell(seg.in_lang(right))} |")
+    lines.append("")
+    return lines
+
+
+def _md_tail(article: Article, left: str, right: str) -> list[str]:
+    """Tags, caption/credit/byline, and the warnings folded away."""
+    lines: list[str] = []
     if article.tags:
         tags = ", ".join(
             f"{_text(t.text)} ({_text(t.lang)})" + (f" → {_text(t.segments[0].translations.get(left) or t.segments[0].translations.get(right))}" if t.segments and t.segments[0].translations else "")
@@ -147,7 +167,7 @@ def article_markdown(article: Article, left: str = "en", right: str = "uk") -> s
         lines.append("")
         lines.append("</details>")
         lines.append("")
-    return "\n".join(lines).rstrip() + "\n"
+    return lines
 
 
 def write_article(article: Article, out_dir: Path, stem: str, formats: list[str], *, config: dict[str, Any] | None = None) -> list[Path]:

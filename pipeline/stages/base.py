@@ -23,6 +23,11 @@ log = logging.getLogger(__name__)
 
 class Stage:
     name = "stage"
+    # What the stage reads that an earlier stage must have written, and what it writes,
+    # as "object.field" names (spaCy components declare the same): the runner refuses a
+    # stage list where something required is assigned by no stage before it.
+    requires: tuple[str, ...] = ()
+    assigns: tuple[str, ...] = ()
 
     def __init__(self, context: "Context"):
         self.context = context

@@ -99,6 +99,7 @@ def _strip_value(value: Any, strip) -> Any:
 
 class CleanStage(ArticleStage):
     name = "clean"
+    assigns = ("article.title", "article.sections", "article.tags", "article.metadata")
 
     def __init__(self, context):
         super().__init__(context)

@@ -18,6 +18,8 @@ from .base import ArticleStage
 
 class DetectStage(ArticleStage):
     name = "detect"
+    requires = ("block.segments",)
+    assigns = ("segment.lang", "block.lang", "section.lang", "source.lang")
 
     def __init__(self, context):
         super().__init__(context)

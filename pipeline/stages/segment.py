@@ -127,6 +127,8 @@ class SentenceSplitter:
 
 class SegmentStage(ArticleStage):
     name = "segment"
+    requires = ("article.sections",)
+    assigns = ("block.segments",)
 
     def __init__(self, context):
         super().__init__(context)

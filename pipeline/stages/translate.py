@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from ..data import Article, Segment
+from ..data import TARGET_LANGS, Article, Segment
 from ..translation.engine import Request, warning_kind
 from .base import BatchStage
 
@@ -28,10 +28,12 @@ class _Work:
 
 class TranslateStage(BatchStage):
     name = "translate"
+    requires = ("segment.lang",)
+    assigns = ("segment.translations",)
 
     def __init__(self, context):
         super().__init__(context)
-        self.targets = self.config.translate.targets
+        self.targets = TARGET_LANGS
         self.engine = context.translation_engine()
         # Load every model the detectable languages need now: a missing one fails before
         # any article runs. Models only other languages need load on first use.

@@ -61,72 +61,89 @@ def run_jobs(
     cache: SummaryCache,
     counts: MutableMapping[str, int],
 ) -> None:
-    """Fill every job's summary (all jobs use `backend`)."""
+    """Fill every job's summary (all jobs use `backend`): one backend call per level for
+    every job still active at that level."""
     if not jobs:
         return
-    overhead = backend.count_tokens([""])[0]
-    limit = backend.max_input_tokens
     active = [job for job in measure_jobs(jobs, backend) if not job.passthrough]
     for job in jobs:
         if job.passthrough:
             counts["passthrough"] += 1
             counts["model_inputs_saved"] += 1
-
     level = 0
     while active:
         level += 1
-        inputs: list[str] = []
-        targets: list[int] = []
-        plans: list[tuple[SummaryJob, list[list[str]]]] = []
-        for job in active:
-            chunks = pack_chunks(job.units, backend.count_tokens, limit)
-            if level == 1:
-                job.chunks = len(chunks)
-                if len(chunks) > 1:
-                    counts["chunked"] += 1
-                    counts["chunks"] += len(chunks)
-            if len(chunks) > 1 and level > cfg.max_reduce_depth:
-                # Depth bound: keep the joined chunk summaries (long, but nothing lost).
-                job.summary = " ".join(job.units)
-                left = backend.count_tokens([job.summary])[0] - overhead
-                job.warnings.append(
-                    f"still {left} tokens (over the model's {limit}) after {cfg.max_reduce_depth} levels of chunk "
-                    "summaries (summarize.max_reduce_depth); kept the joined chunk summaries"
-                )
-                continue
-            plans.append((job, chunks))
-            for chunk in chunks:
-                inputs.append(" ".join(chunk))
-                targets.append(job.target)
+        plans = _plan_level(active, level, backend, cfg, counts)
+        inputs = [" ".join(chunk) for _, chunks in plans for chunk in chunks]
+        targets = [job.target for job, chunks in plans for _ in chunks]
         outputs = _summarize_cached(backend, inputs, targets, cache, counts)
+        active = _apply_level(plans, outputs, level, backend, cfg, counts)
 
-        next_active: list[SummaryJob] = []
-        pos = 0
-        for job, chunks in plans:
-            job.levels = level
-            outs = outputs[pos : pos + len(chunks)]
-            pos += len(chunks)
-            if len(chunks) == 1:
-                job.summary = _finish(job, outs[0], cfg, counts)
-                continue
-            # A map level: each chunk summary replaces its chunk; a degenerate one is
-            # replaced by the chunk's lead sentences so the next level still sees content.
-            units = []
-            for chunk, out in zip(chunks, outs):
-                out, _ = _trim(out, cfg)
-                if is_degenerate(out, max_repeats=cfg.loop_max_repeats, min_distinct=cfg.loop_min_distinct):
-                    counts["chunk_fallbacks"] += 1
-                    out = " ".join(chunk[: lead_count(backend.count_tokens(chunk), job.target)])
-                units.append(out)
-            job.units = units
-            joined = backend.count_tokens([" ".join(units)])[0] - overhead
-            if joined <= job.target:
-                # The joined chunk summaries are already short enough: no reduce call.
-                job.summary = " ".join(units)
-                counts["model_inputs_saved"] += 1
-                continue
-            next_active.append(job)
-        active = next_active
+
+def _plan_level(
+    active: list[SummaryJob], level: int, backend: "Summarizer", cfg: "SummarizeConfig", counts: MutableMapping[str, int]
+) -> list[tuple[SummaryJob, list[list[str]]]]:
+    """Each active job's text in chunks that fit the model; a job past the depth bound
+    keeps its joined chunk summaries (long, but nothing lost) and leaves."""
+    limit = backend.max_input_tokens
+    plans: list[tuple[SummaryJob, list[list[str]]]] = []
+    for job in active:
+        chunks = pack_chunks(job.units, backend.count_tokens, limit)
+        if level == 1:
+            job.chunks = len(chunks)
+            if len(chunks) > 1:
+                counts["chunked"] += 1
+                counts["chunks"] += len(chunks)
+        if len(chunks) > 1 and level > cfg.max_reduce_depth:
+            job.summary = " ".join(job.units)
+            left = backend.count_tokens([job.summary])[0] - backend.count_tokens([""])[0]
+            job.warnings.append(
+                f"still {left} tokens (over the model's {limit}) after {cfg.max_reduce_depth} levels of chunk "
+                "summaries (summarize.max_reduce_depth); kept the joined chunk summaries"
+            )
+            continue
+        plans.append((job, chunks))
+    return plans
+
+
+def _apply_level(
+    plans: list[tuple[SummaryJob, list[list[str]]]],
+    outputs: list[str],
+    level: int,
+    backend: "Summarizer",
+    cfg: "SummarizeConfig",
+    counts: MutableMapping[str, int],
+) -> list[SummaryJob]:
+    """Write one level's outputs back: a job of one chunk is done; a job of several has
+    its chunk summaries as its new text (the jobs returned go on to a reduce level)."""
+    overhead = backend.count_tokens([""])[0]
+    next_active: list[SummaryJob] = []
+    pos = 0
+    for job, chunks in plans:
+        job.levels = level
+        outs = outputs[pos : pos + len(chunks)]
+        pos += len(chunks)
+        if len(chunks) == 1:
+            job.summary = _finish(job, outs[0], cfg, counts)
+            continue
+        # A map level: each chunk summary replaces its chunk; a degenerate one is
+        # replaced by the chunk's lead sentences so the next level still sees content.
+        units = []
+        for chunk, out in zip(chunks, outs):
+            out, _ = _trim(out, cfg)
+            if is_degenerate(out, max_repeats=cfg.loop_max_repeats, min_distinct=cfg.loop_min_distinct):
+                counts["chunk_fallbacks"] += 1
+                out = " ".join(chunk[: lead_count(backend.count_tokens(chunk), job.target)])
+            units.append(out)
+        job.units = units
+        joined = backend.count_tokens([" ".join(units)])[0] - overhead
+        if joined <= job.target:
+            # The joined chunk summaries are already short enough: no reduce call.
+            job.summary = " ".join(units)
+            counts["model_inputs_saved"] += 1
+            continue
+        next_active.append(job)
+    return next_active
 
 
 def measure_jobs(jobs: list[SummaryJob], backend: "Summarizer") -> list[SummaryJob]:

@@ -8,8 +8,8 @@ import math
 import re
 from typing import Callable
 
+from ..text.chunking import group_consecutive, split_to_fit
 from ..text.loops import find_loop
-from ..text.split import fit_to_limit
 
 CountTokens = Callable[[list[str]], list[int]]
 
@@ -32,7 +32,7 @@ def pack_chunks(units: list[str], count_tokens: CountTokens, limit: int) -> list
     pieces: list[str] = []
     sizes: list[int] = []
     for unit, n in zip(units, count_tokens(units)):
-        parts = [unit] if n <= limit else fit_to_limit(unit, count_tokens, limit)
+        parts = [unit] if n <= limit else _fit(unit, count_tokens, limit)
         part_counts = [n] if len(parts) == 1 else count_tokens(parts)
         pieces.extend(parts)
         sizes.extend(max(c - overhead, 1) for c in part_counts)
@@ -40,17 +40,7 @@ def pack_chunks(units: list[str], count_tokens: CountTokens, limit: int) -> list
     # Balanced: aim at total/n per chunk rather than filling each to the brim and leaving a
     # small remainder, so every chunk gets a comparable share of the summary.
     goal = sum(sizes) / max(1, math.ceil(sum(sizes) / budget))
-    groups: list[list[str]] = []
-    current: list[str] = []
-    size = 0
-    for piece, n in zip(pieces, sizes):
-        if current and (size + n > budget or size + n / 2 > goal):
-            groups.append(current)
-            current, size = [], 0
-        current.append(piece)
-        size += n
-    if current:
-        groups.append(current)
+    groups = group_consecutive(pieces, sizes, lambda size, n: size + n > budget or size + n / 2 > goal)
     # A joined text can tokenise a little differently from its parts: check and split again.
     out: list[list[str]] = []
     for group, n in zip(groups, count_tokens([" ".join(g) for g in groups])):
@@ -61,8 +51,13 @@ def pack_chunks(units: list[str], count_tokens: CountTokens, limit: int) -> list
             out.extend(pack_chunks(group[:half], count_tokens, limit))
             out.extend(pack_chunks(group[half:], count_tokens, limit))
         else:
-            out.extend([p] for p in fit_to_limit(group[0], count_tokens, limit))
+            out.extend([p] for p in _fit(group[0], count_tokens, limit))
     return out
+
+
+def _fit(text: str, count_tokens: CountTokens, limit: int) -> list[str]:
+    """`text` in pieces of at most `limit` tokens, cut on the one boundary ladder."""
+    return [piece.text for piece in split_to_fit(text, count_tokens, limit)]
 
 
 def is_degenerate(text: str, *, max_repeats: int = 3, min_distinct: float = 0.3, max_chars: int = 40) -> str | None:

@@ -1,27 +1,21 @@
 """Split a text that is too long for a model into pieces that fit, and join them back.
 
-Boundaries are tried from the strongest down: sentence ends, then ; and :, then commas,
-then dashes, then spaces; only a single run without spaces longer than the limit (a URL,
-a hash, text in a script without spaces) is cut inside, at the longest prefix that
-fits. Nothing is dropped or reordered: joining the pieces with their separators gives
+Boundaries are tried from the strongest down, on text/split.py's one ladder (sentence
+ends, then ; and :, then commas, then dashes, then spaces); only a single run without
+spaces longer than the limit (a URL, a hash, text in a script without spaces) is cut
+inside, at the longest prefix that fits. Nothing is dropped or reordered: joining the pieces with their separators gives
 the text back (whitespace runs at the cuts become one space).
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Callable
 
-CountTokens = Callable[[list[str]], list[int]]
+from .split import BOUNDARY_LEVELS as _LEVELS
+from .split import split_keep as _split_keep
 
-_LEVELS = (
-    re.compile(r"(?<=[.!?…])[\"'»”’)\]]*\s+"),
-    re.compile(r"(?<=[;:])\s+"),
-    re.compile(r"(?<=,)\s+"),
-    re.compile(r"\s+(?=[—–-]\s)"),
-    re.compile(r"\s+"),
-)
+CountTokens = Callable[[list[str]], list[int]]
 
 
 @dataclass(frozen=True)
@@ -62,33 +56,28 @@ def _split(text: str, count: CountTokens, limit: int, overhead: int, level: int)
     return _cut_run(text, count, limit)
 
 
-def _split_keep(text: str, pattern: re.Pattern) -> list[str]:
-    """Split at the whitespace that ends each match (closing quotes stay with their sentence)."""
-    parts, last = [], 0
-    for m in pattern.finditer(text):
-        ws = re.search(r"\s+$", m.group(0))
-        cut = m.start() + (ws.start() if ws else len(m.group(0)))
-        parts.append(text[last:cut])
-        last = m.end()
-    parts.append(text[last:])
-    return [p for p in parts if p]
+def group_consecutive(items: list[str], sizes: list[int], starts_new: Callable[[int, int], bool]) -> list[list[str]]:
+    """Consecutive items in groups, in order: a new group starts when
+    `starts_new(size of the group so far, size of the next item)` says so."""
+    groups: list[list[str]] = []
+    group: list[str] = []
+    size = 0
+    for item, n in zip(items, sizes):
+        if group and starts_new(size, n):
+            groups.append(group)
+            group, size = [], 0
+        group.append(item)
+        size += n
+    if group:
+        groups.append(group)
+    return groups
 
 
 def _pack(parts: list[str], count: CountTokens, limit: int, overhead: int, level: int) -> list[Piece]:
     """Greedily group consecutive parts into pieces under the limit (sizes estimated by
     adding the parts' counts), then make sure every group really fits."""
     sizes = [n - overhead for n in count(parts)]
-    groups: list[list[str]] = []
-    group: list[str] = []
-    size = 0
-    for part, n in zip(parts, sizes):
-        if group and size + n + overhead > limit:
-            groups.append(group)
-            group, size = [], 0
-        group.append(part)
-        size += n
-    if group:
-        groups.append(group)
+    groups = group_consecutive(parts, sizes, lambda size, n: size + n + overhead > limit)
     out: list[Piece] = []
     for g in groups:
         out.extend(_fit_group(g, count, limit, overhead, level))

@@ -6,14 +6,15 @@ import re
 from collections import Counter
 from functools import lru_cache
 
-# Characters that are never text: C0 controls but tab/LF/CR, DEL, C1 controls, lone
-# surrogates (UTF-8 cannot encode them) and the Unicode non-characters (U+FFFE/U+FFFF are
-# illegal in XML 1.0). A terminal colour code (ESC [ ... m) goes whole, not just its ESC.
+# Characters that are never text, the one set every reader and writer removes: C0 controls
+# but tab/LF/CR, DEL, C1 controls, lone surrogates (UTF-8 cannot encode them), a byte-order
+# mark inside the text (an encoding artefact) and the Unicode non-characters (U+FFFE/U+FFFF
+# are illegal in XML 1.0). A terminal colour code (ESC [ ... m) goes whole, not just its ESC.
 _NONCHARACTERS = "\ufdd0-\ufdef\ufffe\uffff" + "".join(
     f"{chr(plane * 0x10000 + 0xFFFE)}{chr(plane * 0x10000 + 0xFFFF)}" for plane in range(1, 17)
 )
 _CONTROL_RE = re.compile(
-    "\x1b\\[[0-?]*[ -/]*[@-~]|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff" + _NONCHARACTERS + "]"
+    "\x1b\\[[0-?]*[ -/]*[@-~]|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufeff\ud800-\udfff" + _NONCHARACTERS + "]"
 )
 _WHITESPACE = re.compile(r"\s+")
 # Vertical tab and form feed separate lines or pages: a space keeps the words apart.

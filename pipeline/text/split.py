@@ -1,12 +1,43 @@
-"""Split a text at the strongest boundary available (sentence, clause, word) so that
-every piece fits a character or token budget; nothing is dropped or reordered."""
+"""Split a text at the strongest boundary available so that every piece fits a budget;
+nothing is dropped or reordered.
+
+One boundary ladder for every splitter: sentence ends (closing quotes and brackets stay
+with their sentence), then ; and :, then commas, then dashes, then any space.
+`split_at_boundary` cuts to a character budget (long sentences, huge lines);
+text/chunking.py's `split_to_fit` cuts to a model's token budget with the same ladder.
+"""
 
 from __future__ import annotations
 
 import re
 
+BOUNDARY_LEVELS = (
+    re.compile(r"(?<=[.!?…])[\"'»”’)\]]*\s+"),
+    re.compile(r"(?<=[;:])\s+"),
+    re.compile(r"(?<=,)\s+"),
+    re.compile(r"\s+(?=[—–-]\s)"),
+    re.compile(r"\s+"),
+)
+_TRAILING_SPACE = re.compile(r"\s+$")
 
-_BOUNDARIES = (r"(?<=[.!?…])\s+", r"(?<=[;:])\s+", r"(?<=,)\s+", r"\s+(?=[—–-]\s)", r"\s+")
+
+def split_keep(text: str, pattern: re.Pattern) -> list[str]:
+    """Split at the whitespace that ends each match of `pattern` (what precedes the
+    whitespace, e.g. a closing quote, stays with the part before); empty parts dropped."""
+    parts, last = [], 0
+    for m in pattern.finditer(text):
+        ws = _TRAILING_SPACE.search(m.group(0))
+        cut = m.start() + (ws.start() if ws else len(m.group(0)))
+        parts.append(text[last:cut])
+        last = m.end()
+    parts.append(text[last:])
+    return [p for p in parts if p]
+
+
+def split_sentences(text: str) -> list[str]:
+    """`text` cut at sentence ends only (the ladder's first level): a rough splitter for
+    text that no segmenter has seen."""
+    return split_keep(text.strip(), BOUNDARY_LEVELS[0])
 
 
 def split_at_boundary(text: str, max_chars: int) -> list[str]:
@@ -15,8 +46,8 @@ def split_at_boundary(text: str, max_chars: int) -> list[str]:
     text = text.strip()
     if len(text) <= max_chars:
         return [text] if text else []
-    for pattern in _BOUNDARIES:
-        parts = [p for p in re.split(pattern, text) if p]
+    for pattern in BOUNDARY_LEVELS:
+        parts = split_keep(text, pattern)
         if len(parts) > 1:
             break
     else:
@@ -39,20 +70,3 @@ def split_at_boundary(text: str, max_chars: int) -> list[str]:
     if current:
         out.append(current)
     return out
-
-
-def fit_to_limit(text: str, count_tokens, limit: int) -> list[str]:
-    """Split `text` until every piece has at most `limit` tokens by `count_tokens`.
-    Halves the character budget each round; one piece per input when it already fits."""
-    pieces = [text]
-    max_chars = max(len(text), 1)
-    for _ in range(32):
-        counts = count_tokens(pieces)
-        if all(n <= limit for n in counts):
-            return pieces
-        max_chars = max(1, max_chars // 2)
-        new: list[str] = []
-        for piece, n in zip(pieces, counts):
-            new.extend([piece] if n <= limit else split_at_boundary(piece, max_chars))
-        pieces = new
-    raise ValueError(f"could not split a text of {len(text)} characters under {limit} tokens")

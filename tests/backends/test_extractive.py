@@ -150,3 +150,23 @@ def test_ukrainian_source_is_extracted_from_the_ukrainian_text(extractive_pipeli
             assert section.summary["en"] == " ".join(segments[i].translations["en"] for i in chosen)
         assert set(section.summary) == set(TARGET_LANGS) and all(section.summary.values())
     assert all(art.summary.values())
+
+
+def test_extractive_summarizer_is_a_summarizer_of_plain_texts():
+    # The same interface as the abstractive backend: texts in, one summary per text out,
+    # whole sentences of that text, within the budget.
+    from pipeline.backends.base import Summarizer
+    from pipeline.config import load_config
+    from pipeline.context import Context
+
+    summarizer = Context(load_config(None, ["summarize.backend=extractive"])).summarizer("extractive")
+    assert isinstance(summarizer, Summarizer) and not summarizer.needs_model
+    texts = [
+        "The council met on Monday. It approved the school budget after a long debate. Teachers welcomed the vote.",
+        "Storms hit the coast. Roads were closed for hours. The power came back by night.",
+    ]
+    out = summarizer.summarize(texts, [12, 8])
+    assert len(out) == 2
+    for text, summary, budget in zip(texts, out, [12, 8]):
+        assert summary and all(sentence in text for sentence in summary.split(". ") if sentence)
+        assert sum(summarizer.count_tokens([summary])) <= budget or summary.count(".") == 1

@@ -1,4 +1,4 @@
-"""The shared transformers machinery (pipeline/backends/hf.py) on tiny models: dynamic int8
+"""The shared transformers machinery (pipeline/backends/hf.py, hf_loading.py) on tiny models: dynamic int8
 quantisation for both backends, and the beam-search cache that leaves the cross-attention
 half in place (same token ids as stock generate())."""
 
@@ -44,10 +44,10 @@ def test_quantize_accepts_only_known_modes(tiny_overrides):
     ],
 )
 def test_dynamic_int8_off_cpu_is_a_config_error_naming_the_key(tiny_overrides, monkeypatch, key, load):
-    from pipeline.backends import hf
+    from pipeline.backends import hf_loading
 
     # As if runtime.device resolved to a GPU; the error must come before any weights load.
-    monkeypatch.setattr(hf, "resolve_device", lambda runtime: "cuda")
+    monkeypatch.setattr(hf_loading, "resolve_device", lambda runtime: "cuda")
     monkeypatch.setattr("transformers.AutoModelForSeq2SeqLM.from_pretrained", _must_not_load)
     ctx = _context(tiny_overrides, f"{key}=dynamic_int8")
     with pytest.raises(ConfigError, match="^" + re.escape(f"{key}=dynamic_int8 runs on CPU only")):

@@ -54,10 +54,10 @@ def generate_spy(monkeypatch):
 
 
 def test_batches_are_sorted_by_length_and_run_in_inference_mode(tiny_overrides, generate_spy):
-    summarizer = _summarizer(tiny_overrides, "tiny-bart-summarizer", "summarize.batch_size=4")
+    summarizer = _summarizer(tiny_overrides, "tiny-bart-summarizer", "summarize.batch_size=4", "summarize.min_new_tokens=1000")
     records = generate_spy(summarizer)
     out = summarizer.summarize(TEXTS, 8)
-    assert len(out) == len(TEXTS) and all(isinstance(t, str) for t in out)
+    assert len(out) == len(TEXTS) and all(isinstance(t, str) and t.strip() for t in out)
     assert [r["batch"][0] for r in records] == [4, 4, 2]
     padded = [r["batch"][1] for r in records]
     assert padded == sorted(padded, reverse=True)  # longest first: little padding per batch
@@ -150,10 +150,15 @@ def tiny_pegasus(tmp_path_factory):
 
 @pytest.mark.parametrize("ref", ["tiny-bart-summarizer", "tiny-t5-summarizer", "tiny-mt5-summarizer", "pegasus"])
 def test_every_architecture_loads_and_summarises(tiny_overrides, tiny_pegasus, ref):
-    summarizer = _summarizer(tiny_overrides, str(tiny_pegasus) if ref == "pegasus" else ref)
+    # Lengths forced (min_new_tokens = the bound): every text must come back with words;
+    # an empty string would be a lost output, not a short one.
+    summarizer = _summarizer(tiny_overrides, str(tiny_pegasus) if ref == "pegasus" else ref, "summarize.min_new_tokens=1000")
     assert summarizer.max_input_tokens == (256 if ref == "pegasus" else 512)
-    out = summarizer.summarize(["Уряд оголосив нові заходи.", "The minister met his counterparts."], 5)
-    assert len(out) == 2 and all(isinstance(t, str) for t in out)
+    texts = ["Уряд оголосив нові заходи.", "The minister met his counterparts."]
+    out = summarizer.summarize(texts, 5)
+    assert len(out) == 2 and all(isinstance(t, str) and t.strip() for t in out), out
+    # Order in = order out: each text gets its own summary, whatever the batch order.
+    assert summarizer.summarize(texts[::-1], 5) == out[::-1]
 
 
 def test_batches_are_capped_in_padded_tokens(tiny_overrides, generate_spy):

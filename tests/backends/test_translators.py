@@ -108,22 +108,33 @@ def test_missing_target_token_is_a_model_error(tmp_path, tiny_overrides, ct2_con
             Context(cfg).translator("bad-zle")
 
 
-def test_greedy_loop_matches_transformers_generate(backend_contexts):
+def test_greedy_loop_matches_transformers_generate(backend_contexts, monkeypatch):
     import torch
+    from transformers.cache_utils import EncoderDecoderCache
 
     hf = backend_contexts["marian"].translator("tiny-marian-en-uk").hf
+    eos, pad = hf.model.config.eos_token_id, hf.tokenizer.pad_token_id
     enc = hf.tokenizer(TEXTS[:6], return_tensors="pt", padding=True)
+    # A bound per row: rows finish at different steps, so finished rows leave the batch
+    # (their cache rows dropped) while the others go on; that path must match generate().
+    bounds = [3, 5, 8, 12, 18, 24]
+    compactions = []
+    select = EncoderDecoderCache.batch_select_indices
+    monkeypatch.setattr(EncoderDecoderCache, "batch_select_indices", lambda self, keep: (compactions.append(len(keep)), select(self, keep))[1])
     for nrng, penalty in [(0, 1.0), (3, 1.3)]:
         with torch.inference_mode():
-            ref = hf.model.generate(**enc, max_new_tokens=24, num_beams=1, do_sample=False, forced_eos_token_id=None,
+            ref = hf.model.generate(**enc, max_new_tokens=max(bounds), num_beams=1, do_sample=False, forced_eos_token_id=None,
                                     no_repeat_ngram_size=nrng, repetition_penalty=penalty, max_length=None)
-            ours = hf.greedy_decode(enc["input_ids"], enc["attention_mask"], [0] * 6, [24] * 6,
-                                    suppress_ids=torch.tensor([hf.tokenizer.pad_token_id]),
-                                    no_repeat_ngram_size=nrng, repetition_penalty=penalty)
-        for row, (tokens, _) in zip(ref.tolist(), ours):
-            body = row[1:]
-            body = body[: body.index(0)] if 0 in body else body
-            assert [t for t in body if t != hf.tokenizer.pad_token_id] == tokens
+            ours = hf.greedy_decode(enc["input_ids"], enc["attention_mask"], [0] * 6, bounds,
+                                    suppress_ids=torch.tensor([pad]), no_repeat_ngram_size=nrng, repetition_penalty=penalty)
+        for row, bound, (tokens, hit_limit) in zip(ref.tolist(), bounds, ours):
+            # Greedy decoding of a row does not depend on the others: generate()'s first
+            # `bound` tokens are what generate(max_new_tokens=bound) writes for it.
+            body = [t for t in row[1:] if t != pad]
+            ended = eos in body[:bound]
+            expected = body[: body.index(eos)] if ended else body[:bound]
+            assert (tokens, hit_limit) == (expected, not ended)
+    assert compactions, "no finished row ever left the batch: the row-dropping path went untested"
 
 
 def test_ctranslate2_float32_matches_transformers(backend_contexts, models_root, tiny_overrides):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from pipeline.batch.synthetic import as_text_file, synthetic_articles
+from tests.synthetic import as_text_file, synthetic_articles
 
 OUTPUTS = ("articles.jsonl", "errors.jsonl", "pairs.tsv", "pairs.tmx")
 

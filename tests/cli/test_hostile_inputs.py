@@ -288,8 +288,8 @@ def test_stage_list_without_translate_is_still_allowed():
 
 
 @pytest.mark.parametrize("item,needle", [
-    ("translate.models.en-uk=tiny-bart-summarizer", "model 'tiny-bart-summarizer' is a summarize model (models/manifest.yaml), named here as a translate model"),
-    ("summarize.model=tiny-marian-en-uk", "model 'tiny-marian-en-uk' is a translate model (models/manifest.yaml), named here as a summarize model"),
+    ("translate.models.en-uk=tiny-bart-summarizer", "model 'tiny-bart-summarizer' is a summarize model (model manifest), named here as a translate model"),
+    ("summarize.model=tiny-marian-en-uk", "model 'tiny-marian-en-uk' is a translate model (model manifest), named here as a summarize model"),
     ("translate.models.en-uk=tiny-marian-uk-en", "translate.models.en-uk: 'tiny-marian-uk-en' translates uk -> en, not en -> uk"),
 ])
 def test_model_named_for_the_wrong_job(tiny_overrides, item, needle):

@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 from pipeline.cli.app import app
 
 from ..conftest import SAMPLE_ARTICLE, TINY_CONFIG, WMT_DIR
-from ..translation_fixtures import ct2_converted  # noqa: F401
+from ..translation_fixtures import ct2_converted, fake_script  # noqa: F401
 
 runner = CliRunner()
 
@@ -91,8 +91,31 @@ def test_eval_translate_prints_scores_and_signatures(tiny_overrides, tmp_path):
     result = runner.invoke(app, ["eval", "translate", "--data", str(data), "--json", "--limit", "2", "--config", str(TINY_CONFIG), *sets(tiny_overrides)])
     report = json.loads(result.stdout)
     entry = report["directions"]["en-uk"]
-    assert entry["sentences"] == 4 and 0 <= entry["bleu"] < 20 and 0 <= entry["chrf"] < 40  # tiny models: near zero
+    assert entry["sentences"] == 4 and entry["documents"] == 2
     assert entry["bleu_signature"].startswith("nrefs:1") and "tiny-marian-en-uk" in report["models"]
+
+
+def test_eval_translate_scores_a_perfect_translation_100(fake_script, tiny_overrides, tmp_path):
+    # A backend that answers every source sentence with its own reference: the scores
+    # must be exactly 100, so each hypothesis is scored against its own reference.
+    data = tmp_path / "docs.jsonl"
+    _write_docs(data)
+    refs = {}
+    for line in data.read_text(encoding="utf-8").splitlines():
+        doc = json.loads(line)
+        refs.update(zip(doc["src"], doc["ref"]))
+    fake_script.respond = lambda text, options, ref: refs[text]
+    args = ["eval", "translate", "--data", str(data), "--json", "--config", str(TINY_CONFIG), *sets(tiny_overrides)]
+    result = runner.invoke(app, [*args, "--set", "translate.backend=fake"])
+    assert result.exit_code == 0, result.output
+    entry = json.loads(result.stdout)["directions"]["en-uk"]
+    assert (entry["sentences"], entry["bleu"], entry["chrf"], entry["warnings"]) == (6, 100.0, 100.0, {})
+
+    # Answers shifted by one sentence (each hypothesis is another sentence's reference) are far from it.
+    order = list(refs)
+    fake_script.respond = lambda text, options, ref: refs[order[(order.index(text) + 1) % len(order)]]
+    result = runner.invoke(app, [*args, "--set", "translate.backend=fake"])
+    assert json.loads(result.stdout)["directions"]["en-uk"]["bleu"] < 50
 
 
 @pytest.mark.skipif(not (WMT_DIR / "en-uk.jsonl").exists(), reason="needs ../shared/data/wmt22-dev")

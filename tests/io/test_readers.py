@@ -2,7 +2,10 @@ import pytest
 
 from pipeline.config import ReadConfig
 from pipeline.errors import InputError
-from pipeline.io.readers import article_id, read_path
+import json
+
+from pipeline.io.readers import read_path
+from pipeline.text.ids import article_id
 
 TEXT = "Новини України\n\nУряд оголосив нові заходи підтримки фермерів після посушливого літа. Він сказав, що їх буде більше.\n"
 
@@ -44,10 +47,28 @@ def test_too_large_is_refused(tmp_path):
 
 
 def test_ids_are_stable_and_content_based(tmp_path):
-    p = tmp_path / "My Article!.txt"
-    assert article_id(p, b"a") == article_id(p, b"a")
-    assert article_id(p, b"a") != article_id(p, b"b")
-    assert article_id(p, b"a").startswith("My-Article")
+    assert article_id("My Article! Body.") == article_id("My Article! Body.")
+    assert article_id("My Article! Body.") != article_id("My Article! Body!")
+    assert article_id("My Article! Body.").startswith("my-article-body-")
+    # Where a file lives and what it is called do not matter; its text does.
+    (tmp_path / "a").mkdir()
+    one, two = tmp_path / "a" / "x.txt", tmp_path / "y.txt"
+    one.write_bytes("Title\r\n\r\nBody text.\r\n".encode("utf-8"))
+    two.write_text("Title\n\nBody text.", encoding="utf-8")
+    assert read_path(one, ReadConfig())[0].id == read_path(two, ReadConfig())[0].id == article_id("Body text.", "Title")
+
+
+def test_same_article_as_text_file_and_as_record_has_one_id(tmp_path):
+    from pipeline.io.records import iter_records
+
+    body = "Rebels denied the claims.\n\nThe army said it would respond."
+    txt = tmp_path / "mali.txt"
+    txt.write_text(f"Malian rebels deny support\n\n{body}\n", encoding="utf-8")
+    jsonl = tmp_path / "archive.jsonl"
+    jsonl.write_text(json.dumps({"title": "Malian rebels deny support", "text": body}) + "\n", encoding="utf-8")
+    (record,) = [item.article for item in iter_records(jsonl, ReadConfig())]
+    assert read_path(txt, ReadConfig())[0].id == record.id == article_id(body, "Malian rebels deny support")
+    assert record.id.startswith("malian-rebels-deny-support-")
 
 
 def test_markdown_headings(tmp_path):

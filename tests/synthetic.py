@@ -12,7 +12,7 @@ import re
 from importlib import resources
 from typing import Iterator
 
-from ..lang.alphabets import UK_LETTERS
+from pipeline.lang.alphabets import UK_LETTERS
 
 _UK = re.compile(f"[{UK_LETTERS}]")
 _CYRILLIC = re.compile(r"[А-Яа-я]")
