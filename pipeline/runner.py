@@ -14,12 +14,8 @@ from . import registry
 from .config import Config
 from .context import Context
 from .data import Article
-<<<<<<< HEAD
-from .stages.base import BatchStage, Stage
-=======
 from .errors import ConfigError
-from .stages.base import Stage
->>>>>>> main
+from .stages.base import BatchStage, Stage
 
 
 def check_stage_order(names: list[str]) -> None:

@@ -63,7 +63,7 @@ def _run(root, out, prefetch, stages="[clean,segment,probe]"):
 
 
 def test_prefetch_overlaps_and_changes_nothing(tmp_path, monkeypatch):
-    registry.stages.add("probe", _Probe)
+    monkeypatch.setitem(registry.stages._entries, "probe", _Probe)
     seg = registry.stages.get("segment")
     orig = seg.__call__
 
