@@ -53,7 +53,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import benchlib  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
-DEFAULT_DATA = REPO.parent / "shared" / "data" / "wmt22-dev"
+DEFAULT_DATA = benchlib.DATA
 DEFAULT_CACHE = REPO / ".cache" / "bench"
 PAIRS = ("en-uk", "uk-en", "ru-en")
 VARIANTS = ("naive", "batched", "naive_int8", "batched_int8", "batched_stock_cache")

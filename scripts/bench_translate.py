@@ -369,7 +369,9 @@ def main() -> None:
         r["tok_s"] = round(r["target_tokens"] / r["median_s"], 1)
     # Agreement: on the naive subset for groups with a naive member, on everything otherwise.
     agreed = []
-    for group in AGREE:
+    # On CUDA torch computes in bfloat16, where a batch's shape (rows leaving the batch as
+    # they finish) changes the numbers: the torch group is compared in float32 on CPU only.
+    for group in AGREE if args.device == "cpu" else [g for g in AGREE if not g[0].startswith("naive")]:
         key = "subset_hash" if any(v.startswith("naive") for v in group) else "hash"
         agreed += benchlib.assert_agree({v: {"hash": results[v][key]} for v in results}, [group])
     report = {"variants": results,

@@ -26,7 +26,8 @@ from pathlib import Path
 from typing import Any, Callable
 
 REPO = Path(__file__).resolve().parent.parent
-DATA = REPO.parent / "shared" / "data" / "wmt22-dev"
+# The shared WMT22 dev data, as the tests find it: NEWSBRIDGE_SHARED_DATA, else ../shared/data.
+DATA = Path(os.environ.get("NEWSBRIDGE_SHARED_DATA", REPO.parent / "shared" / "data")) / "wmt22-dev"
 
 
 def cli_env() -> dict[str, str]:
