@@ -28,11 +28,17 @@ class Section(BaseModel):
 
 
 class RuntimeConfig(Section):
+    # auto: CUDA when a card is visible, else CPU; cuda without one is an error. On CUDA
+    # CTranslate2 computes in int8_float16/float16 and torch in bfloat16 (float16 on cards
+    # without it), with batch token budgets sized from the card's memory.
     device: Literal["auto", "cpu", "cuda"] = "auto"
     # torch intra-op threads (and CTranslate2 intra_threads, OpenMP/MKL); 0: the CPUs this
     # process may use (affinity mask and cgroup CPU quota), see pipeline/threads.py.
     threads: int = Field(0, ge=0)
     seed: int = 0
+    # Batch jobs: how many batches ahead the CPU stages (clean, segment, detect) run in a
+    # background thread while the model stages work (0 = none, one thread does all).
+    prefetch_batches: int = Field(1, ge=0, le=8)
 
 
 class ModelsConfig(Section):

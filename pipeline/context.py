@@ -18,6 +18,9 @@ if TYPE_CHECKING:
 
 class Context:
     def __init__(self, config: Config):
+        from .backends.device import check_device
+
+        check_device(config.runtime.device)
         self.config = config
         self.catalog = ModelCatalog(config.models)
         self._translators: dict[str, "Translator"] = {}

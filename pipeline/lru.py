@@ -109,6 +109,15 @@ class LRUCache(Generic[K, V]):
                 self._touched.discard(old)
                 self._evicted.add(old)
 
+    def clear(self) -> None:
+        """Forget every entry (a journal records them as evicted)."""
+        if self._journal:
+            self._evicted.update(self._data)
+            self._touched.clear()
+        self._data.clear()
+        self._weights.clear()
+        self.bytes = 0
+
     def keys(self) -> list[K]:
         """Oldest first."""
         return list(self._data)

@@ -15,7 +15,7 @@ from .config import Config
 from .context import Context
 from .data import Article
 from .errors import ConfigError
-from .stages.base import Stage
+from .stages.base import BatchStage, Stage
 
 
 def check_stage_order(names: list[str]) -> None:
@@ -66,7 +66,34 @@ class Pipeline:
 
     def run(self, articles: list[Article], on_stage: Callable[[str, int, int], None] | None = None) -> list[Article]:
         """Every stage over the batch; `on_stage(name, index, count)` is told as each starts."""
-        for index, stage in enumerate(self.stages):
+        self.prepare(articles, on_stage)
+        return self.finish(articles, on_stage)
+
+    @property
+    def cpu_stages(self) -> list[Stage]:
+        """The leading stages that work article by article without a model (clean, segment,
+        detect): a batch job runs them for the next batch while the model stages run."""
+        n = 0
+        while n < len(self.stages) and not isinstance(self.stages[n], BatchStage):
+            n += 1
+        return self.stages[:n]
+
+    def prepare(self, articles: list[Article], on_stage: Callable[[str, int, int], None] | None = None) -> list[Article]:
+        """The CPU stages only (safe in another thread: they share nothing with the rest)."""
+        return self._run_stages(articles, 0, len(self.cpu_stages), on_stage)
+
+    def finish(self, articles: list[Article], on_stage: Callable[[str, int, int], None] | None = None) -> list[Article]:
+        """The stages after `prepare`'s, then the run's signature on every article."""
+        self._run_stages(articles, len(self.cpu_stages), len(self.stages), on_stage)
+        signature = self.signature()
+        for article in articles:
+            article.signature = dict(signature)
+        return articles
+
+    def _run_stages(self, articles: list[Article], first: int, end: int,
+                    on_stage: Callable[[str, int, int], None] | None = None) -> list[Article]:
+        for index in range(first, end):
+            stage = self.stages[index]
             if on_stage is not None:
                 on_stage(stage.name, index, len(self.stages))
             stats = self.stats[stage.name]
@@ -77,9 +104,6 @@ class Pipeline:
             stats.articles += len(live)
             stats.failed += sum(1 for a in live if not a.ok)
             stats.counts = dict(stage.counts)
-        signature = self.signature()
-        for article in articles:
-            article.signature = dict(signature)
         return articles
 
     def signature(self) -> dict[str, Any]:

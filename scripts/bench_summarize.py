@@ -16,15 +16,17 @@ seeded sample. Variants (--variants, comma-separated), each in its own process:
   batched_stock_cache  batched, but beam search through generate()'s own cache, which
                 copies the cross-attention keys/values at every beam reorder (what the
                 pipeline avoids, pipeline/backends/beam_cache.py); beams > 1 only
-Every variant uses the same config (beams, no_repeat_ngram_size, threads) and
-inference_mode, is warmed up on the first (longest) batch of the batched plan (naive: its
---warmup longest sections), then timed on all sections. The variants alternate --repeats
-times and each keeps its best run (the machine is shared). --num-beams takes several
-values (e.g. 1 4); each is measured in full.
+Every variant uses the same config (beams, no_repeat_ngram_size, threads, the CLI's
+malloc: glibc defaults) and inference_mode. Each runs in its own long-lived process,
+warmed up on the whole workload once, then the variants are timed in interleaved rounds
+(A B C D A B C D ..., --repeats rounds) and each reports min and median. --num-beams takes
+several values (e.g. 1 4); each is measured in full.
 
-As in bench_translate.py, glibc is told to keep freed memory mapped in every variant
-(--system-malloc leaves it alone): on these VMs a page touched for the first time is so
-slow that per-step allocations of fresh memory would dominate the timings.
+Ratios are like for like: batched / naive at the same precision, int8 / float32 at the
+same batching. Outputs are compared by hash: naive and batched float32 must agree (a
+mismatch stops the benchmark), and so must batched and batched_stock_cache. torch dynamic
+int8 quantises activations per tensor, so an int8 batch's numbers depend on its other
+rows: naive_int8 and batched_int8 legitimately differ and are not compared.
 
 It also counts the model calls the short-section passthrough saves on the WMT22 dev
 documents, with the same rule the stage applies (mapreduce.measure_jobs): each document
@@ -43,15 +45,15 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import os
 import random
-import subprocess
 import sys
-import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import benchlib  # noqa: E402
+
 REPO = Path(__file__).resolve().parent.parent
-DEFAULT_DATA = REPO.parent / "shared" / "data" / "wmt22-dev"
+DEFAULT_DATA = benchlib.DATA
 DEFAULT_CACHE = REPO / ".cache" / "bench"
 PAIRS = ("en-uk", "uk-en", "ru-en")
 VARIANTS = ("naive", "batched", "naive_int8", "batched_int8", "batched_stock_cache")
@@ -123,13 +125,13 @@ def config_overrides(args: argparse.Namespace, model_dir: Path, num_beams: int, 
     ]
 
 
-def run_variant(args: argparse.Namespace) -> dict:
-    """One variant, in this process: load, warm up, time."""
+def prepare_variant(args: argparse.Namespace):
+    """Load one variant in this (child) process; return its pass function."""
     from pipeline.config import load_config
     from pipeline.context import Context
 
     model_dir = Path(args.model_dir)
-    variant = args.variant
+    variant = args.child
     quantize = "dynamic_int8" if variant.endswith("_int8") else "none"
     cfg = load_config(None, config_overrides(args, model_dir, args.beams, quantize))
     summarizer = Context(cfg).summarizer(str(model_dir))
@@ -140,36 +142,17 @@ def run_variant(args: argparse.Namespace) -> dict:
     if max(tokens) > summarizer.max_input_tokens:
         raise SystemExit(f"a section has {max(tokens)} tokens, over the model limit {summarizer.max_input_tokens}")
     target = args.new_tokens
-    outputs: list[str] = []
 
-    def naive(texts: list[str]) -> None:
-        outputs.clear()
-        for text in texts:
-            outputs.extend(summarizer.summarize([text], target))
+    def run() -> dict:
+        if variant.startswith("naive"):
+            outputs = [out for text in sections for out in summarizer.summarize([text], target)]
+        else:
+            outputs = summarizer.summarize(sections, target)
+        return {"hash": hashlib.sha256("\n".join(outputs).encode("utf-8")).hexdigest()[:16],
+                "sections": len(sections), "input_tokens_mean": round(sum(tokens) / len(tokens), 1),
+                "new_tokens": target, "num_beams": args.beams, "quantize": quantize}
 
-    def batched(texts: list[str]) -> None:
-        outputs[:] = summarizer.summarize(texts, target)
-
-    is_naive = variant.startswith("naive")
-    run = naive if is_naive else batched
-    # Warm-up on the largest batch the timed run makes (the longest sections), so the
-    # timed run finds its peak memory already touched.
-    first = summarizer.batches(list(range(len(sections))), sections)[0]
-    run([sections[i] for i in (first[: args.warmup] if is_naive else first)])
-    start = time.perf_counter()
-    run(sections)
-    seconds = time.perf_counter() - start
-    return {
-        "sections": len(sections),
-        "seconds": round(seconds, 3),
-        "sections_s": round(len(sections) / seconds, 4),
-        "input_tokens_mean": round(sum(tokens) / len(tokens), 1),
-        "new_tokens": target,
-        "num_beams": args.beams,
-        "quantize": quantize,
-        # Same digest = same summaries, e.g. batched vs batched_stock_cache.
-        "outputs_sha256": hashlib.sha256("\n".join(outputs).encode("utf-8")).hexdigest()[:16],
-    }
+    return run
 
 
 def passthrough_counts(args: argparse.Namespace, model_dir: Path) -> dict:
@@ -194,41 +177,32 @@ def passthrough_counts(args: argparse.Namespace, model_dir: Path) -> dict:
     return out
 
 
-def run_child(args: argparse.Namespace, variant: str, num_beams: int, model_dir: Path) -> dict:
-    """One variant in a fresh process (its own warm-up, no state shared with the others)."""
-    cmd = [sys.executable, __file__, "--variant", variant, "--beams", str(num_beams), "--model-dir", str(model_dir)]
-    for flag in ("sections", "new_tokens", "batch_size", "batch_tokens", "no_repeat_ngram_size", "threads", "warmup", "seed", "data"):
-        cmd += [f"--{flag.replace('_', '-')}", str(getattr(args, flag))]
-    env = {**os.environ, "OMP_NUM_THREADS": str(args.threads), "MKL_NUM_THREADS": str(args.threads), "TOKENIZERS_PARALLELISM": "false"}
-    if not args.system_malloc:
-        # Keep freed memory mapped (see the module docstring); the same for every variant.
-        env.update(MALLOC_MMAP_THRESHOLD_=str(2**30), MALLOC_TRIM_THRESHOLD_=str(2**32))
-    done = subprocess.run(cmd, capture_output=True, text=True, env=env)
-    if done.returncode != 0:
-        sys.stderr.write(done.stderr)
-        raise SystemExit(f"{variant} (beams {num_beams}) run failed")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+AGREE = [("naive", "batched", "batched_stock_cache")]
+RATIOS = [("batched", "naive"), ("batched_int8", "naive_int8"), ("naive_int8", "naive"), ("batched_int8", "batched"),
+          ("batched", "batched_stock_cache")]
 
 
 def measure(args: argparse.Namespace, variants: list[str], num_beams: int, model_dir: Path) -> dict:
-    """Every variant --repeats times, alternating; each keeps its best run."""
+    """Every variant in its own process, timed in --repeats interleaved rounds."""
     if num_beams == 1:
         variants = [v for v in variants if v != "batched_stock_cache"]  # no beams to reorder
-    runs: dict[str, list[dict]] = {v: [] for v in variants}
-    # Alternate the variants and keep each one's best run: other work on a shared machine
-    # slows runs at random, and the best run is the least disturbed.
-    for _ in range(args.repeats):
-        for variant in variants:
-            print(f"running {variant} (beams {num_beams}) ...", file=sys.stderr)
-            runs[variant].append(run_child(args, variant, num_beams, model_dir))
-    results: dict = {v: max(r, key=lambda x: x["sections_s"]) for v, r in runs.items()}
-    results["runs"] = {v: [x["sections_s"] for x in r] for v, r in runs.items()}
-    if "naive" in results:
-        base = results["naive"]["sections_s"]
-        results["speedups"] = {v: round(results[v]["sections_s"] / base, 2) for v in variants}
-        if "batched" in results:
-            results["speedup"] = results["speedups"]["batched"]
-    return results
+
+    def child_cmd(variant: str) -> list[str]:
+        cmd = [sys.executable, __file__, "--child", variant, "--beams", str(num_beams), "--model-dir", str(model_dir)]
+        for flag in ("sections", "new_tokens", "batch_size", "batch_tokens", "no_repeat_ngram_size", "threads", "seed", "data"):
+            cmd += [f"--{flag.replace('_', '-')}", str(getattr(args, flag))]
+        return cmd
+
+    results: dict = benchlib.interleave(variants, child_cmd, args.repeats)
+    for r in results.values():
+        r["sections_s"] = round(r["sections"] / r["median_s"], 4)
+        r["sections_s_best"] = round(r["sections"] / r["min_s"], 4)
+    agreed = benchlib.assert_agree(results, AGREE)
+    out: dict = dict(results)
+    out["ratios"] = {f"{a} / {b}": round(results[a]["sections_s"] / results[b]["sections_s"], 2)
+                     for a, b in RATIOS if a in results and b in results}
+    out["outputs_agree"] = agreed
+    return out
 
 
 def main() -> None:
@@ -241,28 +215,28 @@ def main() -> None:
     parser.add_argument("--variants", default=DEFAULT_VARIANTS, help=f"comma-separated subset of: {', '.join(VARIANTS)} (default: {DEFAULT_VARIANTS})")
     parser.add_argument("--no-repeat-ngram-size", type=int, default=3)
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--warmup", type=int, default=2, help="sections the naive variants run before timing (the longest)")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--repeats", type=int, default=2, help="runs per variant, alternating; the best counts")
-    parser.add_argument("--system-malloc", action="store_true", help="leave glibc malloc as it is (default: keep freed memory mapped)")
+    parser.add_argument("--repeats", type=int, default=3, help="interleaved timed rounds per variant (default 3)")
     parser.add_argument("--data", default=str(DEFAULT_DATA))
     parser.add_argument("--cache", default=str(DEFAULT_CACHE))
     parser.add_argument("--json", action="store_true", help="print one JSON object")
-    parser.add_argument("--variant", choices=VARIANTS, help=argparse.SUPPRESS)
+    parser.add_argument("--child", choices=VARIANTS, help=argparse.SUPPRESS)
     parser.add_argument("--beams", type=int, default=1, help=argparse.SUPPRESS)
     parser.add_argument("--model-dir", help=argparse.SUPPRESS)
     args = parser.parse_args()
 
-    if args.variant:  # child process: one variant
-        print(json.dumps(run_variant(args)))
+    if args.child:  # child process: one variant
+        sys.path.insert(0, str(REPO))
+        benchlib.serve_child(lambda: prepare_variant(args))
         return
 
     variants = [v for v in args.variants.split(",") if v]
     unknown = sorted(set(variants) - set(VARIANTS))
     if unknown:
         parser.error(f"unknown variants {unknown}; choose from {', '.join(VARIANTS)}")
+    sys.path.insert(0, str(REPO))
+    m = benchlib.machine()
     model_dir = build_model(Path(args.cache), Path(args.data))
-    load_before = os.getloadavg()
     results: dict = {}
     for num_beams in args.num_beams:
         measured = measure(args, variants, num_beams, model_dir)
@@ -280,11 +254,10 @@ def main() -> None:
         "batch_tokens": args.batch_tokens,
         "threads": args.threads,
         "repeats": args.repeats,
-        "malloc": "system" if args.system_malloc else "keep freed memory mapped (MALLOC_MMAP_THRESHOLD_, MALLOC_TRIM_THRESHOLD_)",
-        "loadavg_before": [round(x, 2) for x in load_before],
-        "loadavg_after": [round(x, 2) for x in os.getloadavg()],
+        "malloc": "glibc defaults (as the CLI)",
     }
     results["passthrough"] = passthrough_counts(args, model_dir)
+    results["machine"] = benchlib.finish_machine(m)
     if args.json:
         print(json.dumps(results))
         return
@@ -292,20 +265,22 @@ def main() -> None:
 
 
 def print_table(results: dict, args: argparse.Namespace) -> None:
-    any_run = next(v for k, v in results.items() if k in VARIANTS or k.startswith("beam"))
-    first = any_run if "sections" in any_run else next(v for k, v in any_run.items() if k in VARIANTS)
+    print(benchlib.header(results["machine"]))
+    blocks = [(b, results if b == 1 else results[f"beam{b}"]) for b in args.num_beams]
+    first = next(v for _, block in blocks for k, v in block.items() if k in VARIANTS)
     print(f"sections: {first['sections']} English WMT22 dev documents, mean {first['input_tokens_mean']} input tokens, "
           f"{args.new_tokens} new tokens each, threads {args.threads}, batches <= {args.batch_size} texts and "
-          f"<= {args.batch_tokens} padded tokens, best of {args.repeats} alternating runs")
-    print(f"{'beams':>5} {'variant':<20} {'sections/s':>10} {'seconds':>8} {'x naive':>8}  outputs")
-    for num_beams in args.num_beams:
-        block = results if num_beams == 1 else results[f"beam{num_beams}"]
+          f"<= {args.batch_tokens} padded tokens, {args.repeats} interleaved rounds, malloc: glibc defaults\n")
+    print("| beams | variant | sections/s (median) | sections/s (best) | peak RSS MB | outputs |")
+    print("|---:|---|---:|---:|---:|---|")
+    for num_beams, block in blocks:
         for variant in VARIANTS:
-            if variant not in block:
-                continue
-            r = block[variant]
-            x = block.get("speedups", {}).get(variant)
-            print(f"{num_beams:>5} {variant:<20} {r['sections_s']:>10.3f} {r['seconds']:>8.1f} {x if x is not None else '-':>8}  {r['outputs_sha256']}")
+            if variant in block:
+                r = block[variant]
+                print(f"| {num_beams} | {variant} | {r['sections_s']:.3f} | {r['sections_s_best']:.3f} | {r['peak_rss_mb']:,.0f} | {r['hash']} |")
+    for num_beams, block in blocks:
+        ratios = ", ".join(f"{k} {x}x" for k, x in block["ratios"].items())
+        print(f"beams {num_beams}: {ratios}; same outputs: {'; '.join(block['outputs_agree']) or '-'}")
     p = results["passthrough"]
     print(f"short-section passthrough (section summary {p['section_target_tokens']} tokens):")
     for pair in (*PAIRS, "all"):

@@ -1,50 +1,74 @@
-"""Translation throughput and memory: naive generate() vs the pipeline's backends.
+"""Translation throughput and memory: the backends against their anchors' best use, and
+the translation engine on top of the fastest one.
 
     flock /tmp/newsbridge-bench.lock .venv/bin/python scripts/bench_translate.py [--segments 256] [--json]
 
-Builds (once, cached under .cache/bench-translate/) a real-size random-weight MarianMT
-model, opus-mt-base shape (d_model 512, 6+6 layers, 8 heads, FFN 2048), with a real
+Model: built once (cached under .cache/bench-translate/), a real-size random-weight
+MarianMT of opus-mt-base shape (d_model 512, 6+6 layers, 8 heads, FFN 2048) with a real
 SentencePiece tokenizer (BPE, ~61k pieces, trained on the WMT22 dev texts), and its
-CTranslate2 int8 conversion. The workload is N English news sentences of 10-60 tokens
-from ../shared/data/wmt22-dev. Random weights would stop anywhere, so every output is
-forced to ceil(1.1 x its input tokens): tok/s is that workload's target tokens (the same
-for every variant) per second of wall time, tokenisation and detokenisation included.
+CTranslate2 int8 conversion. Workload: N English WMT22 dev sentences of 10-60 tokens.
+Random weights would stop anywhere, so every output is forced to exactly
+ceil(1.1 x its input tokens): tok/s is that workload's target tokens (the same for every
+variant) per second of wall time, tokenisation and detokenisation included.
 
-Variants, each in its own process, warmed up on the whole workload first (this machine
-touches fresh memory slowly the first time), greedy and beam 4:
-  naive_hf            transformers generate() one segment at a time
-  marian              the pipeline's marian backend (token-budget batches, lean greedy loop)
-  marian_dynamic_int8 the same with translate.marian.quantize=dynamic_int8
-  ctranslate2_int8    the pipeline's ctranslate2 backend, int8
-  ctranslate2_direct  CTranslate2 int8 called directly on length-sorted batches of 32
-  marian_stock_cache  (opt-in, beam 4 only) marian with beam search through generate()'s
-                      own cache, which copies the cross-attention keys/values at every
-                      beam reorder (the backend avoids that: pipeline/backends/beam_cache.py)
-Peak memory is the process's peak RSS (model load included). Each variant is timed
-`--repeats` times after its warm-up and the fastest pass counts.
+Variants (greedy; --beams 4 for beam search), each in its own long-lived process, warmed
+up on the whole workload, then timed in interleaved rounds (A B C ... A B C ...):
+  naive_hf               transformers generate() one segment at a time, float32
+  naive_hf_int8          the same after torch dynamic int8 quantisation
+  hf_generate_batched    generate() on padded batches as the transformers docs show
+                         (tokenizer(list, padding=True) -> generate), length-sorted, the
+                         same token-budget batches as the pipeline, float32
+  marian                 the pipeline's marian backend (lean greedy loop), float32
+  marian_dynamic_int8    the same with translate.marian.quantize=dynamic_int8
+  ctranslate2_direct     CTranslate2 int8 called directly as its docs advise:
+                         translate_batch(max_batch_size=<tokens>, batch_type="tokens") on
+                         length-sorted groups (one call per group of similar bound, as one
+                         max_decoding_length applies to a whole call)
+  ctranslate2_int8       the pipeline's ctranslate2 backend
+  ctranslate2_int8_engine  the translation engine over it: routing, cache (emptied before
+                         every pass), chunking, guards (loop, language, numbers) on; the
+                         one retry is off because forced lengths trip the length guard on
+                         every output by construction
+Like for like: each batched variant is compared with the naive or direct variant of the
+same weights and precision; variants that must give the same outputs are checked by hash
+on the segments they share (a mismatch stops the benchmark). Same threads (runtime.threads)
+and the same malloc as the CLI (glibc defaults) for every variant. Peak memory: the
+variant's process VmHWM (model load included).
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import math
 import os
-import platform
-import subprocess
 import sys
-import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import benchlib  # noqa: E402
+
+REPO = benchlib.REPO
 CACHE = REPO / ".cache" / "bench-translate"
-DATA = REPO.parent / "shared" / "data" / "wmt22-dev"
+DATA = benchlib.DATA
 MODEL_NAME = "bench-marian-base"
 RECIPE = {"d_model": 512, "layers": 6, "heads": 8, "ffn": 2048, "vocab": 61000, "spm": "bpe", "seed": 0, "version": 1}
-VARIANTS = ["naive_hf", "marian", "marian_dynamic_int8", "ctranslate2_int8", "ctranslate2_direct", "marian_stock_cache"]
-DEFAULT_VARIANTS = VARIANTS[:5]
-# Variants that differ from another one only in beam search.
-BEAM_ONLY = {"marian_stock_cache"}
+VARIANTS = ["naive_hf", "naive_hf_int8", "hf_generate_batched", "marian", "marian_dynamic_int8",
+            "ctranslate2_direct", "ctranslate2_int8", "ctranslate2_int8_engine"]
+DEFAULT_VARIANTS = ["naive_hf", "naive_hf_int8", "hf_generate_batched", "marian", "marian_dynamic_int8",
+                    "ctranslate2_direct", "ctranslate2_int8", "ctranslate2_int8_engine"]
+GPU_VARIANTS = ["hf_generate_batched", "marian", "ctranslate2_direct", "ctranslate2_int8", "ctranslate2_int8_engine"]
+# (variant, its like-for-like baseline): the ratios reported.
+RATIOS = [
+    ("hf_generate_batched", "naive_hf"), ("marian", "naive_hf"), ("marian", "hf_generate_batched"),
+    ("marian_dynamic_int8", "naive_hf_int8"), ("ctranslate2_int8", "ctranslate2_direct"),
+    ("ctranslate2_int8_engine", "ctranslate2_int8"), ("ctranslate2_int8", "naive_hf"),
+]
+# Groups that must produce the same outputs on the segments they share. torch dynamic int8
+# quantises activations per tensor, so batch composition changes its numbers: its naive
+# and batched outputs legitimately differ and are not compared.
+AGREE = [("naive_hf", "hf_generate_batched", "marian"), ("ctranslate2_direct", "ctranslate2_int8")]
 LENGTH_RATIO = 1.1
 
 
@@ -125,28 +149,20 @@ def workload(model_dir: Path, n: int, data: Path = DATA) -> list[str]:
 # -- variants (child processes) -------------------------------------------------------------
 
 
-def peak_rss_mb() -> float:
-    """This process's peak resident memory (VmHWM; ru_maxrss would include the parent's,
-    as Linux carries it across fork and exec)."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    import resource
-
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
 def bound(n: int) -> int:
     return math.ceil(LENGTH_RATIO * n)
 
 
-def make_context(model_dir: Path, backend: str, beams: int, threads: int, batch_tokens: int, quantize: str = "none"):
-    from pipeline.config import load_config
-    from pipeline.context import Context
+def digest(outputs: list[str]) -> str:
+    return hashlib.sha256("\n".join(outputs).encode("utf-8")).hexdigest()[:16]
 
-    cfg = load_config(None, [
+
+def config_overrides(backend: str, beams: int, threads: int, batch_tokens: int, device: str, quantize: str = "none",
+                     compute_type: str = "auto") -> list[str]:
+    return [
         f"models.manifest={CACHE / 'manifest.yaml'}",
-        "runtime.device=cpu",
+        f"translate.ctranslate2.models_dir={CACHE / 'ct2'}",
+        f"runtime.device={device}",
         f"runtime.threads={threads}",
         f"translate.backend={backend}",
         f"translate.models={{en-uk: {MODEL_NAME}}}",
@@ -156,199 +172,216 @@ def make_context(model_dir: Path, backend: str, beams: int, threads: int, batch_
         "translate.max_length_extra=0",
         f"translate.batch_tokens={batch_tokens}",
         f"translate.marian.quantize={quantize}",
-    ])
-    return Context(cfg)
+        f"translate.ctranslate2.compute_type={compute_type}",
+        "translate.guards.retry=false",
+    ]
 
 
-def run_variant(variant: str, beams: int, texts: list[str], threads: int, batch_tokens: int, naive_every: int, repeats: int) -> dict:
-    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+def make_context(*args, **kwargs):
+    from pipeline.config import load_config
+    from pipeline.context import Context
+
+    return Context(load_config(None, config_overrides(*args, **kwargs)))
+
+
+def ct2_compute_type(device: str) -> str:
+    return "int8" if device == "cpu" else "int8_float16"
+
+
+def prepare_variant(args, texts: list[str]):
+    """Load `args.child`; return its pass function (every pass does the whole workload)."""
     model_dir = CACHE / "marian-base-random"
-    if variant == "naive_hf":
-        run, counts, texts = naive_runner(model_dir, beams, texts, threads, naive_every)
-    elif variant == "ctranslate2_direct":
-        run, counts = ct2_direct_runner(beams, texts, threads)
+    variant, beams, threads, device = args.child, args.beams, args.threads, args.device
+    subset = sorted(range(len(texts)), key=lambda i: (len(texts[i]), i))[:: args.naive_every]
+    if variant.startswith("naive_hf") or variant == "hf_generate_batched":
+        return hf_runner(variant, model_dir, beams, texts, threads, device, subset, args.batch_tokens)
+    if variant == "ctranslate2_direct":
+        return ct2_direct_runner(beams, texts, threads, device, args.batch_tokens, subset)
+    backend = "ctranslate2" if variant.startswith("ctranslate2") else "marian"
+    quantize = "dynamic_int8" if variant == "marian_dynamic_int8" else "none"
+    context = make_context(backend, beams, threads, args.batch_tokens, device, quantize,
+                           ct2_compute_type(device) if backend == "ctranslate2" else "auto")
+    translator = context.translator(MODEL_NAME)
+    target = sum(bound(n) for n in translator.count_tokens(texts))
+    if variant.endswith("_engine"):
+        from pipeline.translation.engine import Request
+
+        engine = context.translation_engine()
+        requests = [Request(t, "en", "uk") for t in texts]
+
+        def run() -> dict:
+            engine.cache.clear()
+            before = translator.counts["target_tokens"]
+            results = engine.translate(requests)
+            outs = [r.text for r in results]
+            return {"hash": digest(outs), "subset_hash": digest([outs[i] for i in subset]),
+                    "target_tokens": target, "produced": translator.counts["target_tokens"] - before,
+                    "with_warnings": sum(bool(r.warnings) for r in results)}
     else:
-        backend = "ctranslate2" if variant.startswith("ctranslate2") else "marian"
-        quantize = "dynamic_int8" if variant == "marian_dynamic_int8" else "none"
-        translator = make_context(model_dir, backend, beams, threads, batch_tokens, quantize).translator(MODEL_NAME)
-        if variant == "marian_stock_cache":
-            translator.hf.beam_cache_kwargs = lambda num_beams: {}  # generate() makes its own cache
-        counts = translator.count_tokens(texts)
-
-        def run() -> int:
-            return sum(o.tokens for o in translator.translate(texts))
-
-    run()  # warm-up: the whole workload once
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        produced = run()
-        times.append(time.perf_counter() - start)
-    # Best of the repeats: other processes on a shared machine only ever slow a pass down.
-    seconds = min(times)
-    target = sum(bound(n) for n in counts)
-    if produced < target:
-        raise SystemExit(f"{variant}: produced {produced} target tokens, the workload needs {target}")
-    return {
-        "tok_s": round(target / seconds, 1),
-        "seconds": round(seconds, 3),
-        "all_seconds": [round(t, 3) for t in times],
-        "segments": len(texts),
-        "target_tokens": target,
-        "peak_rss_mb": round(peak_rss_mb(), 1),
-        "torch_imported": "torch" in sys.modules,
-    }
+        def run() -> dict:
+            outs = translator.translate(texts)
+            texts_out = [o.text for o in outs]
+            return {"hash": digest(texts_out), "subset_hash": digest([texts_out[i] for i in subset]),
+                    "target_tokens": target, "produced": sum(o.tokens for o in outs)}
+    return run
 
 
-def naive_runner(model_dir: Path, beams: int, texts: list[str], threads: int, every: int):
-    """generate() one segment at a time, as most MarianMT tools do."""
+def hf_runner(variant: str, model_dir: Path, beams: int, texts: list[str], threads: int, device: str, subset: list[int],
+              batch_tokens: int):
+    """generate() one segment at a time (naive) or on padded, length-sorted batches."""
     import torch
     from transformers import MarianMTModel, MarianTokenizer
 
+    from pipeline.backends.batching import auto_batch_tokens, plan_batches
+
     torch.set_num_threads(threads)
     tokenizer = MarianTokenizer.from_pretrained(model_dir)
-    model = MarianMTModel.from_pretrained(model_dir).eval()
-    # Naive decoding is slow: every `every`-th segment of the length-sorted workload keeps
-    # the length distribution at a fraction of the time.
-    ordered = sorted(texts, key=lambda t: len(tokenizer(t)["input_ids"]))
-    subset = ordered[::every]
-    counts = [len(tokenizer(t)["input_ids"]) for t in subset]
+    dtype = torch.bfloat16 if device == "cuda" else torch.float32
+    model = MarianMTModel.from_pretrained(model_dir, dtype=dtype).to(device).eval()
+    if variant == "naive_hf_int8":
+        from pipeline.backends.hf_loading import _quantize_dynamic_int8
 
-    def run() -> int:
-        produced = 0
-        for text, n in zip(subset, counts):
-            enc = tokenizer([text], return_tensors="pt")
-            out = model.generate(**enc, num_beams=beams, min_new_tokens=bound(n), max_new_tokens=bound(n),
-                                 forced_eos_token_id=None, max_length=None, do_sample=False)
-            tokenizer.batch_decode(out, skip_special_tokens=True)
-            produced += out.shape[1] - 1
-        return produced
+        model = _quantize_dynamic_int8(model)
+    counts = [len(ids) for ids in tokenizer(texts)["input_ids"]]
+    gen = dict(num_beams=beams, do_sample=False, forced_eos_token_id=None, max_length=None)
 
-    return run, counts, subset
+    if variant.startswith("naive_hf"):
+        # Naive decoding is slow: every `naive_every`-th segment of the length-sorted
+        # workload keeps the length distribution at a fraction of the time.
+        def run() -> dict:
+            outs = {}
+            with torch.inference_mode():
+                for i in subset:
+                    enc = tokenizer([texts[i]], return_tensors="pt").to(device)
+                    out = model.generate(**enc, min_new_tokens=bound(counts[i]), max_new_tokens=bound(counts[i]), **gen)
+                    outs[i] = tokenizer.decode(out[0, 1:], skip_special_tokens=True).strip()
+            got = [outs[i] for i in subset]
+            return {"hash": digest(got), "subset_hash": digest(got), "target_tokens": sum(bound(counts[i]) for i in subset),
+                    "produced": sum(bound(counts[i]) for i in subset)}
+        return run
+
+    budget = batch_tokens or auto_batch_tokens(device, torch.cuda.get_device_properties(0).total_memory if device == "cuda" else None)
+    batches = plan_batches(counts, max_rows=64, max_tokens=budget)
+
+    def run() -> dict:
+        outs: list[str] = [""] * len(texts)
+        with torch.inference_mode():
+            for idx in batches:
+                enc = tokenizer([texts[i] for i in idx], return_tensors="pt", padding=True).to(device)
+                hi = [bound(counts[i]) for i in idx]
+                out = model.generate(**enc, min_new_tokens=min(hi), max_new_tokens=max(hi), **gen)
+                # One length bound per generate() call: each row is cut at its own bound.
+                rows = [row[1:][:b] for row, b in zip(out.tolist(), hi)]
+                for i, text in zip(idx, tokenizer.batch_decode(rows, skip_special_tokens=True)):
+                    outs[i] = text.strip()
+        target = sum(bound(n) for n in counts)
+        return {"hash": digest(outs), "subset_hash": digest([outs[i] for i in subset]), "target_tokens": target, "produced": target}
+
+    return run
 
 
-def ct2_direct_runner(beams: int, texts: list[str], threads: int, batch: int = 32):
-    """CTranslate2 as its documentation shows: pieces in, sorted batches, pieces out."""
+def ct2_direct_runner(beams: int, texts: list[str], threads: int, device: str, batch_tokens: int, subset: list[int]):
+    """CTranslate2 as its documentation advises for throughput: inputs sorted by length,
+    max_batch_size counted in tokens (batch_type="tokens"), pieces in, pieces out."""
     import ctranslate2
     import sentencepiece as spm
 
+    from pipeline.backends.batching import auto_batch_tokens, plan_batches
+    from pipeline.backends.ct2 import _cuda_total_memory
+
     path = CACHE / "ct2" / MODEL_NAME
     sp = spm.SentencePieceProcessor(model_file=str(path / "source.spm"))
-    translator = ctranslate2.Translator(str(path), device="cpu", compute_type="int8", intra_threads=threads, inter_threads=1)
-    counts = [len(sp.encode(t, out_type=str)) + 1 for t in texts]
+    translator = ctranslate2.Translator(str(path), device=device, compute_type=ct2_compute_type(device),
+                                        intra_threads=threads, inter_threads=1)
+    budget = batch_tokens or auto_batch_tokens(device, _cuda_total_memory() if device == "cuda" else None)
 
-    def run() -> int:
+    def run() -> dict:
         sources = [sp.encode(t, out_type=str) + ["</s>"] for t in texts]
-        order = sorted(range(len(texts)), key=lambda i: -len(sources[i]))
-        produced = 0
-        for start in range(0, len(order), batch):
-            idx = order[start : start + batch]
-            longest = max(bound(len(sources[i])) for i in idx)
-            shortest = min(bound(len(sources[i])) for i in idx)
-            results = translator.translate_batch([sources[i] for i in idx], beam_size=beams, max_decoding_length=longest,
-                                                 min_decoding_length=shortest, max_input_length=0)
-            for i, r in zip(idx, results):
-                sp.decode_pieces(r.hypotheses[0])
-                produced += min(len(r.hypotheses[0]), bound(len(sources[i])))
-        return produced
+        lengths = [len(s) for s in sources]
+        outs: list[str] = [""] * len(texts)
+        # max_decoding_length is per call: one call per group of similar length (sorted,
+        # as CTranslate2 sorts internally), each group one token budget's worth, so no row
+        # decodes far past its own bound.
+        for idx in plan_batches(lengths, max_rows=64, max_tokens=budget):
+            hi = [bound(lengths[i]) for i in idx]
+            results = translator.translate_batch([sources[i] for i in idx], max_batch_size=budget, batch_type="tokens",
+                                                 beam_size=beams, max_decoding_length=max(hi), min_decoding_length=min(hi),
+                                                 max_input_length=0)
+            for i, b, r in zip(idx, hi, results):
+                hyp = [p for p in r.hypotheses[0] if p != "</s>"][:b]
+                outs[i] = sp.decode_pieces(hyp).replace("\u2581", " ").strip()
+        target = sum(bound(n) for n in lengths)
+        return {"hash": digest(outs), "subset_hash": digest([outs[i] for i in subset]), "target_tokens": target, "produced": target}
 
-    return run, counts
+    return run
 
 
 # -- orchestration ------------------------------------------------------------------------
 
 
-def machine() -> dict:
-    cpu = "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    import ctranslate2
-    import torch
-    import transformers
-
-    return {
-        "cpu": cpu,
-        "cores": os.cpu_count(),
-        "platform": platform.platform(),
-        "torch": torch.__version__,
-        "transformers": transformers.__version__,
-        "ctranslate2": ctranslate2.__version__,
-    }
-
-
 def child_main(args) -> None:
     texts = json.loads(Path(args.workload_file).read_text(encoding="utf-8"))
-    result = run_variant(args.variant, args.beams, texts, args.threads, args.batch_tokens, args.naive_every, args.repeats)
-    print(json.dumps(result))
+    benchlib.serve_child(lambda: prepare_variant(args, texts))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--segments", type=int, default=256, help="workload size (default 256)")
-    parser.add_argument("--threads", type=int, default=2, help="CPU threads for every variant (default 2)")
-    parser.add_argument("--batch-tokens", type=int, default=0, help="translate.batch_tokens for the pipeline backends (0 = auto)")
-    parser.add_argument("--naive-every", type=int, default=4, help="naive_hf decodes every Nth segment of the length-sorted workload (default 4)")
-    parser.add_argument("--variants", default=",".join(DEFAULT_VARIANTS),
-                        help="comma-separated subset of: " + ", ".join(VARIANTS) + " (default: " + ",".join(DEFAULT_VARIANTS) + ")")
+    parser.add_argument("--threads", type=int, default=2, help="runtime.threads for every variant (default 2)")
+    parser.add_argument("--batch-tokens", type=int, default=0, help="padded tokens per batch for every batching variant (0 = the pipeline's auto)")
+    parser.add_argument("--naive-every", type=int, default=4, help="naive variants decode every Nth segment of the length-sorted workload (default 4)")
+    parser.add_argument("--variants", default=None, help="comma-separated subset of: " + ", ".join(VARIANTS))
     parser.add_argument("--data", default=str(DATA), help="the WMT22 dev JSONL files (default: ../shared/data/wmt22-dev)")
-    parser.add_argument("--repeats", type=int, default=3, help="timed passes per variant after the warm-up; the fastest counts (default 3)")
-    parser.add_argument("--no-beam", action="store_true", help="greedy only")
-    parser.add_argument("--system-malloc", action="store_true",
-                        help="leave glibc malloc as it is (default: keep freed memory mapped in every variant, see below)")
+    parser.add_argument("--repeats", type=int, default=3, help="interleaved timed rounds after the warm-up (default 3)")
+    parser.add_argument("--beams", type=int, default=1, help="beam size for every variant (default 1: greedy)")
+    parser.add_argument("--device", choices=["cpu", "cuda"], default="cpu",
+                        help="cpu, or cuda (torch bfloat16, CTranslate2 int8_float16; token budgets from the card's memory)")
     parser.add_argument("--json", action="store_true", help="print the results as one JSON object (the table goes to stderr)")
-    parser.add_argument("--variant", help=argparse.SUPPRESS)
-    parser.add_argument("--beams", type=int, default=1, help=argparse.SUPPRESS)
+    parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--workload-file", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.variant:
+    if args.child:
         return child_main(args)
 
     sys.path.insert(0, str(REPO))
+    m = benchlib.machine()
     model_dir = build_model(Path(args.data))
     build_ct2(model_dir)
     texts = workload(model_dir, args.segments, Path(args.data))
-    CACHE.mkdir(parents=True, exist_ok=True)
     workload_file = CACHE / f"workload-{args.segments}.json"
     workload_file.write_text(json.dumps(texts, ensure_ascii=False), encoding="utf-8")
-    env = {**os.environ, "OMP_NUM_THREADS": str(args.threads), "MKL_NUM_THREADS": str(args.threads), "TOKENIZERS_PARALLELISM": "false"}
-    if not args.system_malloc:
-        # On these VMs a page touched for the first time costs far more than usual, and glibc
-        # hands freed blocks back to the system: a loop of one-segment generate() calls
-        # re-touches fresh memory on every call and crawls (14 tok/s instead of ~60 here).
-        # Keeping freed memory mapped, the same for every variant, measures the naive baseline
-        # at its best, so the ratios are not inflated by the machine.
-        env.update(MALLOC_MMAP_THRESHOLD_=str(2**30), MALLOC_TRIM_THRESHOLD_=str(2**32))
-    variants = [v for v in args.variants.split(",") if v]
-    report: dict = {}
-    load_before = os.getloadavg()
-    for beams in [1] if args.no_beam else [1, 4]:
-        results: dict = {}
-        for variant in variants:
-            if beams == 1 and variant in BEAM_ONLY:
-                continue
-            cmd = [sys.executable, __file__, "--variant", variant, "--beams", str(beams), "--threads", str(args.threads),
-                   "--batch-tokens", str(args.batch_tokens), "--naive-every", str(args.naive_every), "--repeats", str(args.repeats),
-                   "--workload-file", str(workload_file)]
-            print(f"running {variant} (beam {beams}) ...", file=sys.stderr)
-            proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=REPO)
-            if proc.returncode != 0:
-                sys.exit(f"{variant} failed:\n{proc.stderr[-3000:]}")
-            results[variant] = json.loads(proc.stdout.strip().splitlines()[-1])
-        if beams == 1:
-            report.update(results)
-        else:
-            report["beam4"] = results
-    report["workload"] = {"segments": len(texts), "output_length": f"ceil({LENGTH_RATIO} x input tokens)", "threads": args.threads,
-                          "batch_tokens": args.batch_tokens or "auto", "naive_every": args.naive_every, "repeats": args.repeats,
-                          "malloc": "system" if args.system_malloc else "keep freed memory mapped (MALLOC_MMAP_THRESHOLD_, MALLOC_TRIM_THRESHOLD_)"}
-    report["machine"] = {**machine(), "loadavg_before": [round(x, 2) for x in load_before],
-                         "loadavg_after": [round(x, 2) for x in os.getloadavg()]}
-    report["targets"] = check_targets(report)
+    default = GPU_VARIANTS if args.device == "cuda" else DEFAULT_VARIANTS
+    variants = [v for v in (args.variants.split(",") if args.variants else default) if v]
+    unknown = sorted(set(variants) - set(VARIANTS))
+    if unknown:
+        parser.error(f"unknown variants {unknown}; choose from {', '.join(VARIANTS)}")
+
+    def child_cmd(v: str) -> list[str]:
+        return [sys.executable, __file__, "--child", v, "--beams", str(args.beams), "--threads", str(args.threads),
+                "--batch-tokens", str(args.batch_tokens), "--naive-every", str(args.naive_every), "--device", args.device,
+                "--workload-file", str(workload_file)]
+
+    results = benchlib.interleave(variants, child_cmd, args.repeats)
+    for v, r in results.items():
+        if r["produced"] < r["target_tokens"]:
+            raise SystemExit(f"{v}: produced {r['produced']} target tokens, the workload needs {r['target_tokens']}")
+        r["tok_s_best"] = round(r["target_tokens"] / r["min_s"], 1)
+        r["tok_s"] = round(r["target_tokens"] / r["median_s"], 1)
+    # Agreement: on the naive subset for groups with a naive member, on everything otherwise.
+    agreed = []
+    # On CUDA torch computes in bfloat16, where a batch's shape (rows leaving the batch as
+    # they finish) changes the numbers: the torch group is compared in float32 on CPU only.
+    for group in AGREE if args.device == "cpu" else [g for g in AGREE if not g[0].startswith("naive")]:
+        key = "subset_hash" if any(v.startswith("naive") for v in group) else "hash"
+        agreed += benchlib.assert_agree({v: {"hash": results[v][key]} for v in results}, [group])
+    report = {"variants": results,
+              "ratios": {f"{a} / {b}": round(results[a]["tok_s"] / results[b]["tok_s"], 2)
+                         for a, b in RATIOS if a in results and b in results},
+              "outputs_agree": agreed,
+              "workload": {"segments": len(texts), "output_length": f"ceil({LENGTH_RATIO} x input tokens)", "beams": args.beams,
+                           "threads": args.threads, "device": args.device, "batch_tokens": args.batch_tokens or "auto",
+                           "naive_every": args.naive_every, "repeats": args.repeats, "malloc": "glibc defaults (as the CLI)"},
+              "machine": benchlib.finish_machine(m)}
     if args.json:
         print(table(report), file=sys.stderr)
         print(json.dumps(report, indent=1))
@@ -356,51 +389,19 @@ def main() -> None:
         print(table(report))
 
 
-def check_targets(report: dict) -> dict:
-    out = {}
-    naive = report.get("naive_hf", {}).get("tok_s")
-
-    def ratio(name):
-        return report[name]["tok_s"] / naive if naive and name in report else None
-
-    def add(key, value, ok):
-        if value is not None:
-            out[key] = {"value": round(value, 2), "met": bool(ok(value))}
-
-    add("marian_vs_naive >= 7", ratio("marian"), lambda v: v >= 7)
-    add("marian_dynamic_int8_vs_naive >= 11", ratio("marian_dynamic_int8"), lambda v: v >= 11)
-    add("ctranslate2_int8_vs_naive >= 11", ratio("ctranslate2_int8"), lambda v: v >= 11)
-    if "ctranslate2_int8" in report and "ctranslate2_direct" in report:
-        add("ctranslate2_int8_vs_direct >= 0.9", report["ctranslate2_int8"]["tok_s"] / report["ctranslate2_direct"]["tok_s"], lambda v: v >= 0.9)
-    if "ctranslate2_int8" in report and "marian" in report:
-        add("ctranslate2_int8_rss_vs_marian < 0.5", report["ctranslate2_int8"]["peak_rss_mb"] / report["marian"]["peak_rss_mb"], lambda v: v < 0.5)
-    return out
-
-
 def table(report: dict) -> str:
-    lines = ["| variant | greedy tok/s | x naive | peak RSS MB | beam 4 tok/s | x naive | peak RSS MB |", "|---|---:|---:|---:|---:|---:|---:|"]
-    beam = report.get("beam4", {})
-    naive_g = report.get("naive_hf", {}).get("tok_s")
-    naive_b = beam.get("naive_hf", {}).get("tok_s")
-    for v in VARIANTS:
-        if v not in report and v not in beam:
-            continue
-        g, b = report.get(v, {}), beam.get(v, {})
-        gx = f"{g['tok_s'] / naive_g:.1f}" if naive_g and g else "-"
-        bx = f"{b['tok_s'] / naive_b:.1f}" if naive_b and b else "-"
-        cells = [f"{g['tok_s']:,.0f}", gx, f"{g['peak_rss_mb']:,.0f}"] if g else ["-", "-", "-"]
-        cells += [f"{b['tok_s']:,.0f}", bx, f"{b['peak_rss_mb']:,.0f}"] if b else ["-", "-", "-"]
-        lines.append(f"| {v} | " + " | ".join(cells) + " |")
-    lines.append("")
-    for key, t in report["targets"].items():
-        lines.append(f"{'met ' if t['met'] else 'MISSED'}  {key}: {t['value']}")
-    m = report["machine"]
-    lines.append(f"\n{m['cpu']}, {m['cores']} cores, {report['workload']['threads']} threads; torch {m['torch']}, "
-                 f"transformers {m['transformers']}, ctranslate2 {m['ctranslate2']}; load average before/after "
-                 f"{m['loadavg_before'][0]}/{m['loadavg_after'][0]}")
     w = report["workload"]
-    lines.append(f"workload: {w['segments']} segments, output {w['output_length']}, batch_tokens {w['batch_tokens']}, "
-                 f"naive on every {w['naive_every']}th segment by length; malloc: {w['malloc']}")
+    lines = [benchlib.header(report["machine"]),
+             f"workload: {w['segments']} WMT22 dev sentences (naive: every {w['naive_every']}th by length), output "
+             f"{w['output_length']}, beams {w['beams']}, {w['threads']} threads, device {w['device']}, batch tokens "
+             f"{w['batch_tokens']}, {w['repeats']} interleaved rounds; malloc: {w['malloc']}", "",
+             "| variant | tok/s (median) | tok/s (best) | peak RSS MB |", "|---|---:|---:|---:|"]
+    for v, r in report["variants"].items():
+        lines.append(f"| {v} | {r['tok_s']:,.0f} | {r['tok_s_best']:,.0f} | {r['peak_rss_mb']:,.0f} |")
+    lines.append("")
+    for k, x in report["ratios"].items():
+        lines.append(f"{k}: {x}x")
+    lines.append("same outputs (hash): " + ("; ".join(report["outputs_agree"]) or "no group ran"))
     return "\n".join(lines)
 
 

@@ -135,3 +135,14 @@ def test_byte_bounded_cache_saves_and_restores_through_evictions(tmp_path):
         assert restored.keys() == live.keys(), batch
         assert restored.bytes == live.bytes
     ledger.close()
+
+
+def test_clear_forgets_everything_and_the_journal_records_the_evictions():
+    cache = LRUCache(10, max_bytes=10_000)
+    cache.put("a", "1")
+    cache.start_journal()
+    cache.put("b", "2")
+    cache.clear()
+    assert len(cache) == 0 and cache.get("a") is None and cache.bytes == 0
+    upserts, deleted = cache.drain()
+    assert upserts == [] and sorted(deleted) == [LRUCache.dump_key("a"), LRUCache.dump_key("b")]

@@ -154,7 +154,7 @@ def resolve_compute_type(device: str, requested: str) -> str:
 
     supported = set(ctranslate2.get_supported_compute_types(device))
     if requested == "auto":
-        preference = ["bfloat16", "float16", "float32"] if device == "cuda" else ["int8", "int8_float32", "float32"]
+        preference = ["float16", "bfloat16", "float32"] if device == "cuda" else ["int8", "int8_float32", "float32"]
         return next(t for t in preference if t in supported)
     if requested not in supported:
         raise ConfigError(

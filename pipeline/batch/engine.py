@@ -15,6 +15,8 @@ import contextlib
 import os
 import sqlite3
 import time
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -121,7 +123,10 @@ class Worker:
         self.progress = progress
         self.pipeline = None
         self.locked = locked  # the caller holds this worker's lock (and keeps it through finalise)
-        self.timings = {"load": 0.0, "read": 0.0, "stages": 0.0, "write": 0.0, "ledger": 0.0}
+        # stages: time inside the stages, summed over threads (with prefetch it can exceed the
+        # wall time: that is the overlap); prefetch_wait: the main thread waiting for the
+        # prefetch thread's CPU stages.
+        self.timings = {"load": 0.0, "read": 0.0, "stages": 0.0, "write": 0.0, "ledger": 0.0, "prefetch_wait": 0.0}
 
     # -- setup ----------------------------------------------------------------------------
 
@@ -246,38 +251,52 @@ class Worker:
         claims: dict[str, tuple[str, int]] = {}
         task_ends: list[TaskEnd] = []
         n_articles = 0
+        # Batches read and handed to the prefetch thread but not committed yet (their ids
+        # are not in the ledger: a duplicate in a later batch must still find them here).
+        inflight: deque[_Batch] = deque()
+        depth = self.cfg.runtime.prefetch_batches
+        executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="newsbridge-prefetch") if depth else None
         stream = self._stream(ledger, tasks)
-        while True:
-            t0 = time.perf_counter()
-            item = next(stream, None)
-            self.timings["read"] += time.perf_counter() - t0
-            if item is None:
-                break
-            if isinstance(item, TaskEnd):  # read to its end: committed with the next batch
-                task_ends.append(item)
-                continue
-            unit: Unit = item
-            owner = None
-            if unit.claims_id:
-                owner = claims.get(unit.id) or ledger.owner_of(unit.id)
-                if owner == (unit.task.key, unit.pos):
-                    owner = None  # itself (a retried error)
-                if owner is None:
-                    claims[unit.id] = (unit.task.key, unit.pos)
-                    n_articles += 1
-            pending.append((unit, f"{owner[0]}#{owner[1]}" if owner else None))
-            if n_articles >= size or len(pending) >= 4 * size:
+        try:
+            while True:
+                t0 = time.perf_counter()
+                item = next(stream, None)
+                self.timings["read"] += time.perf_counter() - t0
+                if item is None:
+                    break
+                if isinstance(item, TaskEnd):  # read to its end: committed with the next batch
+                    task_ends.append(item)
+                    continue
+                unit: Unit = item
+                owner = None
+                if unit.claims_id:
+                    owner = (claims.get(unit.id) or next((b.claims[unit.id] for b in inflight if unit.id in b.claims), None)
+                             or ledger.owner_of(unit.id))
+                    if owner == (unit.task.key, unit.pos):
+                        owner = None  # itself (a retried error)
+                    if owner is None:
+                        claims[unit.id] = (unit.task.key, unit.pos)
+                        n_articles += 1
+                pending.append((unit, f"{owner[0]}#{owner[1]}" if owner else None))
+                if n_articles >= size or len(pending) >= 4 * size:
+                    batch_no += 1
+                    inflight.append(self._start(ledger, executor, _Batch(batch_no, pending, task_ends, claims)))
+                    pending, claims, task_ends, n_articles = [], {}, [], 0
+                    while len(inflight) > depth:
+                        self._finish(ledger, log, inflight.popleft(), result)
+                        if self.stop.requested:
+                            result.status = "interrupted"
+                            result.signal = self.stop.signum
+                            return  # prepared batches are dropped uncommitted: a resume redoes them
+            if pending or task_ends:
                 batch_no += 1
-                self._process(ledger, log, batch_no, pending, task_ends, result)
-                pending, claims, task_ends, n_articles = [], {}, [], 0
-                if self.stop.requested:
-                    result.status = "interrupted"
-                    result.signal = self.stop.signum
-                    return
-        if pending or task_ends:
-            batch_no += 1
-            self._process(ledger, log, batch_no, pending, task_ends, result)
-        result.status = "complete"
+                inflight.append(self._start(ledger, executor, _Batch(batch_no, pending, task_ends, claims)))
+            while inflight:
+                self._finish(ledger, log, inflight.popleft(), result)
+            result.status = "complete"
+        finally:
+            if executor is not None:
+                executor.shutdown(wait=True, cancel_futures=True)
 
     def _stream(self, ledger: Ledger, tasks: list[Task]) -> Iterator[Unit | TaskEnd]:
         """Units still to do, in order; after each task, a TaskEnd with its number of records."""
@@ -325,28 +344,27 @@ class Worker:
         forgotten = ledger.set_fingerprint(task.key, now_fp, forget=True)
         self._changed.append(f"{task.path} ({forgotten} records done before)")
 
-    def _process(self, ledger: Ledger, log: AppendLog, batch_no: int, pending: list[tuple[Unit, str | None]],
-                 task_ends: list[TaskEnd], result: WorkerResult) -> None:
-        articles = [u.article for u, dup in pending if u.article is not None and dup is None]
-        if articles:
-            pipeline = self._pipeline(ledger)
+    def _start(self, ledger: Ledger, executor: ThreadPoolExecutor | None, batch: "_Batch") -> "_Batch":
+        """Run the batch's CPU stages (clean, segment, detect): in the prefetch thread, so
+        that they overlap the model stages of the batch before, or here without one."""
+        batch.articles = [u.article for u, dup in batch.pending if u.article is not None and dup is None]
+        if batch.articles:
+            pipeline = self._pipeline(ledger)  # loaded here, in this thread, before any prefetch
+            if executor is not None:
+                batch.prepared = executor.submit(_timed_isolated, pipeline.prepare, batch.articles)
+            else:
+                self.timings["stages"] += _timed_isolated(pipeline.prepare, batch.articles)
+        return batch
+
+    def _finish(self, ledger: Ledger, log: AppendLog, batch: "_Batch", result: WorkerResult) -> None:
+        """Wait for the batch's CPU stages, run its model stages, commit it."""
+        if batch.prepared is not None:
             t0 = time.perf_counter()
-            try:
-                pipeline.run(articles)
-            except (ModelUnavailable, ModelError, ConfigError):
-                raise  # the job's fault, not an article's
-            except Exception:  # noqa: BLE001 - stages isolate articles; this is the net under them
-                for article in articles:
-                    if not article.ok:
-                        continue
-                    try:
-                        pipeline.run([article])
-                    except (ModelUnavailable, ModelError, ConfigError):
-                        raise
-                    except Exception as exc:  # noqa: BLE001
-                        article.fail("pipeline", "internal", exception_brief(exc))
-            self.timings["stages"] += time.perf_counter() - t0
-        self._commit(ledger, log, batch_no, pending, task_ends, result)
+            self.timings["stages"] += batch.prepared.result()
+            self.timings["prefetch_wait"] += time.perf_counter() - t0
+        if batch.articles:
+            self.timings["stages"] += _timed_isolated(self._pipeline(ledger).finish, batch.articles)
+        self._commit(ledger, log, batch.batch_no, batch.pending, batch.task_ends, result)
 
     def _commit(self, ledger: Ledger, log: AppendLog, batch_no: int, pending: list[tuple[Unit, str | None]],
                 task_ends: list[TaskEnd], result: WorkerResult) -> None:
@@ -430,6 +448,39 @@ class Worker:
                 return None
             total += n
         return total
+
+
+@dataclass
+class _Batch:
+    batch_no: int
+    pending: list[tuple[Unit, str | None]]
+    task_ends: list[TaskEnd]
+    claims: dict[str, tuple[str, int]]
+    articles: list[Any] = field(default_factory=list)
+    prepared: Future | None = None  # the CPU stages' seconds, from the prefetch thread
+
+
+def _timed_isolated(run, articles: list) -> float:
+    """`run(articles)` (some of the pipeline's stages), timed. Stages isolate articles
+    themselves; this is the net under them: an unexpected exception is retried article by
+    article, so it fails only the article that raises it. Job faults (a model, the config)
+    propagate."""
+    t0 = time.perf_counter()
+    try:
+        run(articles)
+    except (ModelUnavailable, ModelError, ConfigError):
+        raise
+    except Exception:  # noqa: BLE001
+        for article in articles:
+            if not article.ok:
+                continue
+            try:
+                run([article])
+            except (ModelUnavailable, ModelError, ConfigError):
+                raise
+            except Exception as exc:  # noqa: BLE001
+                article.fail("pipeline", "internal", exception_brief(exc))
+    return time.perf_counter() - t0
 
 
 def _lock_worker(folder: Path):

@@ -164,10 +164,15 @@ def words_fit(text: str, lang: str, than: str) -> bool:
     return mean(than) < 2.5
 
 
+_UK_SET = frozenset(UK_LETTERS)
+_RU_SET = frozenset(RU_LETTERS)
+
+
 def orthographic_lang(text: str) -> str | None:
     """'uk' or 'ru' when letters unique to one of them appear and the other's do not."""
-    has_uk = any(c in UK_LETTERS for c in text)
-    has_ru = any(c in RU_LETTERS for c in text)
+    # Set tests run in C: this is asked of every translation output (the guards).
+    has_uk = not _UK_SET.isdisjoint(text)
+    has_ru = not _RU_SET.isdisjoint(text)
     if has_uk and not has_ru:
         return "uk"
     if has_ru and not has_uk:

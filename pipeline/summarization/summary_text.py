@@ -9,6 +9,7 @@ import re
 from typing import Callable
 
 from ..text.chunking import group_consecutive, split_to_fit
+from ..text.loops import find_loop
 
 CountTokens = Callable[[list[str]], list[int]]
 
@@ -59,23 +60,17 @@ def _fit(text: str, count_tokens: CountTokens, limit: int) -> list[str]:
     return [piece.text for piece in split_to_fit(text, count_tokens, limit)]
 
 
-def is_degenerate(text: str, *, max_repeats: int = 3, min_distinct: float = 0.3) -> str | None:
+def is_degenerate(text: str, *, max_repeats: int = 3, min_distinct: float = 0.3, max_chars: int = 40) -> str | None:
     """Why `text` is not a usable summary ("empty" or "loops"), or None when it is fine.
 
-    Loops: an n-gram of 1-4 words repeated `max_repeats` times in a row ("the the the",
-    "in the city in the city in the city"), a piece of a word repeated so
-    ("стастаста"), or, over 12 words or more, fewer distinct words than `min_distinct`
-    of all words."""
+    Loops: the shared loop detector (text/loops.py, as for translations) with a chunk of
+    at least two characters repeated `max_repeats` times in a row ("the the the",
+    "in the city in the city in the city", "стастаста"; "www" or "ааа" alone are not), or,
+    over 12 words or more, fewer distinct words than `min_distinct` of all words."""
     words = [w.lower() for w in _WORD.findall(text)]
     if not words:
         return "empty"
-    for n in range(1, 5):
-        for start in range(len(words) - n * max_repeats + 1):
-            gram = words[start : start + n]
-            if all(words[start + k * n : start + (k + 1) * n] == gram for k in range(1, max_repeats)):
-                return "loops"
-    # Letters only: "1000000" is a number, not a loop.
-    if re.search(r"([^\W\d_]{2,}?)\1{%d,}" % (max_repeats - 1), text):
+    if find_loop(text, min_repeats=max_repeats, max_chars=max_chars, min_chars=2):
         return "loops"
     if len(words) >= 12 and len(set(words)) / len(words) < min_distinct:
         return "loops"

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import unicodedata
 from collections import Counter
+from functools import lru_cache
 
 
+@lru_cache(maxsize=8192)
 def _char_script(char: str) -> str:
     try:
         name = unicodedata.name(char)
@@ -20,7 +22,12 @@ def _char_script(char: str) -> str:
 
 
 def script_counts(text: str) -> Counter[str]:
-    return Counter(_char_script(c) for c in text if c.isalpha())
+    # Distinct characters first (counted in C): every block and segment is asked this.
+    counts: Counter[str] = Counter()
+    for char, n in Counter(text).items():
+        if char.isalpha():
+            counts[_char_script(char)] += n
+    return counts
 
 
 def script_of(text: str, dominance: float = 0.8) -> str:

@@ -1,5 +1,5 @@
-"""The translation engine: routes (src, tgt) requests to models, pivots, caches, chunks,
-and checks every output.
+"""The translation engine: routes (src, tgt) requests to models (routing.py), pivots,
+caches, chunks, and checks every output (checked.py).
 
 Stages hand it every text of a batch at once. It
 - copies text already in the target language (and text with no language: numbers, symbols);
@@ -17,17 +17,17 @@ Every request gets exactly one result.
 
 from __future__ import annotations
 
-import dataclasses
 from collections import Counter
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
-from ..backends.base import DecodeOptions, Translation
+from ..backends.base import DecodeOptions
 from ..data import UNDETERMINED
-from ..errors import ConfigError
 from ..lru import LRUCache
 from ..text.chunking import Piece, join_pieces, split_to_fit
+from .checked import CheckedTranslation, Done
 from .guards import LanguageCheck, collapse_loops, find_loop, missing_numbers
+from .routing import Hop, Router
 
 if TYPE_CHECKING:
     from ..backends.base import Translator
@@ -35,13 +35,8 @@ if TYPE_CHECKING:
 
 # Warning kinds; every warning text starts with "<kind>: ", and a segment gets at most one of each.
 WARNING_KINDS = ("no_model", "loop", "length", "language", "numbers")
-# How bad a problem is when choosing between a first output and its retry: a loop can be
-# cut and a run-on flagged, a text in the wrong language is useless to its reader.
-_SEVERITY = {"language": 2, "loop": 1, "length": 1}
-
-
-def _severity(problems: dict[str, str]) -> int:
-    return sum(_SEVERITY[k] for k in problems)
+# The cache keeps checked outputs (checked.Done); the old private name stays for callers.
+_Done = Done
 
 
 @dataclass
@@ -59,26 +54,6 @@ class Result:
     # Whether a guard retried any part of it, and how many model inputs it was split into.
     retried: bool = False
     pieces: int = 1
-
-
-class Hop(NamedTuple):
-    ref: str
-    src: str
-    tgt: str
-
-
-@dataclass
-class _Done:
-    """One model's output for one input text, after guards (what the cache keeps)."""
-
-    text: str
-    warnings: tuple[str, ...] = ()
-    retried: bool = False
-    pieces: int = 1
-
-    @classmethod
-    def from_dict(cls, d: dict) -> "_Done":
-        return cls(text=d["text"], warnings=tuple(d.get("warnings", ())), retried=bool(d.get("retried")), pieces=int(d.get("pieces", 1)))
 
 
 @dataclass
@@ -120,44 +95,19 @@ class TranslationEngine:
         context.caches["translate"] = self.cache
         self.language = LanguageCheck(self.guards, context.config.langid.backend)
         self.counts: Counter[str] = Counter()
-        self._check_directions()
+        # Routing, and the checks with their retry policy, are their own small classes;
+        # the engine keeps the waves, the cache and the chunking.
+        self.router = Router(self.config)
+        self.router.check_directions(context.catalog.specs)
+        self.checked = CheckedTranslation(self.guards, self.options, self.language, self.counts)
 
-    def _check_directions(self) -> None:
-        """A manifest model under another direction (translate.models.en-uk: an uk->en
-        model) runs without a complaint and writes the wrong language: refuse it."""
-        specs = self.context.catalog.specs
-        for key, ref in self.config.models.items():
-            spec = specs.get(ref)
-            if spec is None or spec.role != "translate":
-                continue  # a directory or hub id says nothing; the wrong role is the context's to refuse
-            src, tgt = key.split("-")
-            if (spec.tgt and spec.tgt != tgt) or (spec.src and spec.src not in (src, "mul")):
-                raise ConfigError(f"translate.models.{key}: '{ref}' translates {spec.src or '?'} -> {spec.tgt or '?'}, not {src} -> {tgt}")
-
-    # -- routing -------------------------------------------------------------------------
+    # -- routing (routing.py) ----------------------------------------------------------
 
     def route(self, src: str, tgt: str) -> list[Hop] | None:
-        """Hops from src to tgt: the direct model; else through the pivot language; else a
-        multilingual model ("mul-<tgt>"), directly or as the first hop to the pivot."""
-        models = self.config.models
-        pivot = self.config.pivot
-        direct = models.get(f"{src}-{tgt}")
-        if direct:
-            return [Hop(direct, src, tgt)]
-        through = src != pivot and tgt != pivot
-        second = models.get(f"{pivot}-{tgt}") if through else None
-        if second and models.get(f"{src}-{pivot}"):
-            return [Hop(models[f"{src}-{pivot}"], src, pivot), Hop(second, pivot, tgt)]
-        if models.get(f"mul-{tgt}"):
-            return [Hop(models[f"mul-{tgt}"], src, tgt)]
-        if second and models.get(f"mul-{pivot}"):
-            return [Hop(models[f"mul-{pivot}"], src, pivot), Hop(second, pivot, tgt)]
-        return None
+        return self.router.route(src, tgt)
 
     def required_models(self, sources: list[str], targets: list[str]) -> list[str]:
-        """Model refs the given source languages need to reach the targets."""
-        refs = {hop.ref for s in sources for t in targets if s != t for hop in (self.route(s, t) or [])}
-        return sorted(refs)
+        return self.router.required_models(sources, targets)
 
     # -- translation ---------------------------------------------------------------------
 
@@ -265,7 +215,7 @@ class TranslationEngine:
         sources = [p.text for p in pieces]
         distinct = list(dict.fromkeys(sources))
         self.counts["model_inputs"] += len(distinct)
-        checked = dict(zip(distinct, self._translate_checked(backend, tgt, distinct)))
+        checked = dict(zip(distinct, self.checked.translate(backend, tgt, distinct)))
         grouped: list[list[tuple[Piece, _Done]]] = [[] for _ in texts]
         for owner, piece in zip(owners, pieces):
             grouped[owner].append((piece, checked[piece.text]))
@@ -282,69 +232,3 @@ class TranslationEngine:
                 pieces=len(parts),
             )
         return out
-
-    # -- guards --------------------------------------------------------------------------
-
-    def _problems(self, source: str, out: Translation, tgt: str) -> dict[str, str]:
-        g = self.guards
-        found: dict[str, str] = {}
-        loop = find_loop(out.text, source, min_repeats=g.loop_min_repeats, max_chars=g.loop_max_chars)
-        if loop:
-            found["loop"] = f"'{loop[0][:40]}' repeated {loop[1]} times in a row"
-        if out.hit_limit:
-            found["length"] = f"stopped at the length bound ({out.tokens} tokens)"
-        wrong = self.language.wrong_language(out.text, tgt)
-        if wrong:
-            found["language"] = f"came out in {wrong}"
-        return found
-
-    def _retry_options(self, banned_chars: str) -> DecodeOptions:
-        g = self.guards
-        return dataclasses.replace(
-            self.options,
-            num_beams=g.retry_num_beams,
-            no_repeat_ngram_size=max(self.options.no_repeat_ngram_size, g.retry_no_repeat_ngram_size),
-            repetition_penalty=max(self.options.repetition_penalty, g.retry_repetition_penalty),
-            banned_chars=banned_chars,
-        )
-
-    def _translate_checked(self, backend: "Translator", tgt: str, sources: list[str]) -> list[_Done]:
-        outs = backend.translate(sources, self.options)
-        problems = [self._problems(s, o, tgt) for s, o in zip(sources, outs)]
-        retried = [False] * len(sources)
-        if self.guards.retry:
-            # One retry, batched: wrong-language outputs with the target's foreign letters
-            # banned, the others (loops, run-ons) with the n-gram block and penalty.
-            banned = self.guards.foreign_letters.get(tgt, "")
-            groups = {
-                True: [i for i, p in enumerate(problems) if "language" in p],
-                False: [i for i, p in enumerate(problems) if p and "language" not in p],
-            }
-            for language, idx in groups.items():
-                if not idx:
-                    continue
-                again = backend.translate([sources[i] for i in idx], self._retry_options(banned if language else ""))
-                self.counts["retried"] += len(idx)
-                for i, out in zip(idx, again):
-                    found = self._problems(sources[i], out, tgt)
-                    retried[i] = True
-                    # The retry's settings are the safer ones: keep it unless it is worse.
-                    if _severity(found) <= _severity(problems[i]):
-                        outs[i], problems[i] = out, found
-        done = []
-        for source, out, found, was_retried in zip(sources, outs, problems, retried):
-            text = out.text
-            warnings = []
-            after = " after a retry" if was_retried else ""
-            if "loop" in found:
-                if self.guards.collapse_loops:
-                    text = collapse_loops(text, source, min_repeats=self.guards.loop_min_repeats, max_chars=self.guards.loop_max_chars)
-                    warnings.append(f"loop: the {tgt} translation looped ({found['loop']}){after}; cut to one occurrence")
-                else:
-                    warnings.append(f"loop: the {tgt} translation looped ({found['loop']}){after}")
-            if "length" in found:
-                warnings.append(f"length: the {tgt} translation {found['length']}{after}; it may be incomplete")
-            if "language" in found:
-                warnings.append(f"language: the {tgt} translation {found['language']}{after}")
-            done.append(_Done(text=text, warnings=tuple(warnings), retried=was_retried))
-        return done

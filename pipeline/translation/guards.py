@@ -8,70 +8,17 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from ..lang.evidence import orthographic_lang
+from ..lang.evidence import lexical_counts, orthographic_lang
+from ..text.loops import collapse_loops, find_loop, max_repeats
 
 if TYPE_CHECKING:
     from ..config import TranslateGuardsConfig
 
 
-@lru_cache(maxsize=256)
-def _run_pattern(length: int) -> re.Pattern:
-    # A chunk of exactly `length` characters followed by copies of itself, case-insensitive.
-    return re.compile(r"(.{%d})\1+" % length, re.S | re.I)
-
-
-def _normalise(text: str) -> str:
-    # One space between words and one after the end, so "it it it it" is "it " x 4.
-    return " ".join(text.split()) + " "
-
-
-def _repeat_runs(text: str, max_chars: int) -> list[tuple[int, int, str, int]]:
-    """(start, end, chunk, times) of runs of a repeated chunk holding a letter. One pass per
-    chunk length: the shortest chunk that repeats is not always the loop ("the the end. " x 4)."""
-    runs = []
-    for length in range(1, min(max_chars, len(text) // 2) + 1):
-        for m in _run_pattern(length).finditer(text):
-            chunk = m.group(1)
-            if any(c.isalpha() for c in chunk):  # "0000", "....", "----": numbers and rules, not loops
-                runs.append((m.start(), m.end(), chunk, (m.end() - m.start()) // length))
-    return runs
-
-
-def max_repeats(text: str, max_chars: int = 40) -> int:
-    """How many times the most repeated chunk (holding a letter) occurs in a row; 1 if none."""
-    return max((times for *_, times in _repeat_runs(_normalise(text), max_chars)), default=1)
-
-
-def _allowed(source: str, min_repeats: int, max_chars: int) -> int:
-    # A chant in the source may stay one: only repeating more than the source does is a loop.
-    return max(min_repeats - 1, max_repeats(source, max_chars) + 1)
-
-
-def find_loop(output: str, source: str, *, min_repeats: int, max_chars: int) -> tuple[str, int] | None:
-    """(chunk, times) of the worst run when the output repeats something at least
-    `min_repeats` times in a row and more than the source repeats anything."""
-    allowed = _allowed(source, min_repeats, max_chars)
-    worst = max(_repeat_runs(_normalise(output), max_chars), key=lambda r: r[3], default=None)
-    if worst is None or worst[3] <= allowed:
-        return None
-    return worst[2].strip(), worst[3]
-
-
-def collapse_loops(output: str, source: str, *, min_repeats: int, max_chars: int) -> str:
-    """Cut every looping run of the output down to one occurrence of its chunk."""
-    allowed = _allowed(source, min_repeats, max_chars)
-    text = _normalise(output)
-    loops = sorted((r for r in _repeat_runs(text, max_chars) if r[3] > allowed), key=lambda r: (-r[3], r[0]))
-    chosen: list[tuple[int, int, str, int]] = []
-    for run in loops:
-        if all(run[1] <= c[0] or run[0] >= c[1] for c in chosen):
-            chosen.append(run)
-    for start, end, chunk, _ in sorted(chosen, reverse=True):
-        text = text[:start] + chunk + text[end:]
-    return " ".join(text.split())
+# Loops: the shared detector (text/loops.py), the same one summaries are checked with.
+__all__ = ["LanguageCheck", "collapse_loops", "find_loop", "max_repeats", "missing_numbers"]
 
 
 # -- numbers, URLs, e-mail addresses ------------------------------------------------------
@@ -80,6 +27,8 @@ _URL = re.compile(r"(?:https?://|www\.)[^\s<>\"'«»“”]+", re.I)
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 # Digits with decimal/thousands separators ("1,000.5", "3,5", "1 000", "24.11.2026").
 _NUMBER = re.compile(r"\d+(?:(?:[.,'’]|[ \u00a0\u202f](?=\d{3}(?!\d)))\d+)*")
+# No digit, no "@", no URL start: then nothing below could be found in the source.
+_SOMETHING_TO_KEEP = re.compile(r"[\d@]|https?://|www\.", re.I)
 _TRAILING = ".,;:!?)]}»”’\"'"
 # Day.month.year: translations write the month as a word, so day and year must survive.
 _DATE = re.compile(r"(\d{1,2})[./](\d{1,2})[./](\d{2,4})")
@@ -99,6 +48,8 @@ def missing_numbers(source: str, output: str, *, min_digits: int = 2) -> list[st
     output lacks. A number counts as present when its digits appear as one number in the
     output, or all its digit groups do ("1,000" = "1 000" = "1000"); a date "24.11.2026"
     needs its day and year (the month may become a word)."""
+    if not _SOMETHING_TO_KEEP.search(source):
+        return []  # most sentences: no digit, no address (the guard runs on every output)
     src_addr, src_rest = _addresses(source)
     out_addr, out_rest = _addresses(output)
     missing = [a for a in dict.fromkeys(src_addr) if a not in output]
@@ -120,6 +71,10 @@ def missing_numbers(source: str, output: str, *, min_digits: int = 2) -> list[st
         if written not in missing:
             missing.append(written)
     return missing
+
+
+# Languages lang.evidence.lexical_counts knows function words and endings of.
+LEXICAL_LANGS = frozenset({"uk", "ru"})
 
 
 # -- output language -----------------------------------------------------------------------
@@ -148,6 +103,12 @@ class LanguageCheck:
             return ortho
         if sum(c.isalpha() for c in text) < self.guards.language_min_letters:
             return None
+        if target in LEXICAL_LANGS and set(wrong) <= LEXICAL_LANGS:
+            # Function words and endings only the target has, none of a wrong language's:
+            # the same evidence language id trusts for short text, and far cheaper.
+            lexical = lexical_counts(text)
+            if lexical[target] and not any(lexical[w] for w in wrong):
+                return None
         lang, confidence = self._detector(target, wrong).detect(text)
         if lang in wrong and confidence >= self.guards.language_min_confidence:
             return lang

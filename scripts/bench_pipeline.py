@@ -1,0 +1,513 @@
+"""The whole `newsbridge batch` (read -> clean -> segment -> detect -> translate ->
+summarize -> write), ours against a naive pipeline, on WMT22 dev documents.
+
+    flock /tmp/newsbridge-bench.lock .venv/bin/python scripts/bench_pipeline.py [--articles 4] [--json]
+
+Models (built once, cached): the random-weight opus-mt-base-shaped Marian of
+bench_translate.py (en->uk, with its CTranslate2 int8 copy) and the random-weight
+bart-base-shaped BART of bench_summarize.py. Random weights never stop on their own, so
+lengths are forced: every translation is ceil(1.1 x its input tokens), every summary
+exactly its configured bound (48 tokens a section, 128 the article). Greedy decoding
+(--beams for beam search).
+
+Workload: the first N English-source WMT22 dev documents (en-uk.jsonl), each an article
+of paragraphs of up to three sentences, in one JSONL archive. Every run is the CLI's
+`batch` command in a fresh process (model loading included, reported apart), writing a
+fresh output folder; guards on (loop, length, language and number checks on every
+output; the one retry is off, because forced lengths trip the length guard on every
+output by construction), caches as configured by default. Variants:
+  naive             per-segment generate() (float32), per-section generate() summaries,
+                    no batching across articles (batch.batch_size=1)
+  marian            translate.backend=marian (float32), batched summaries (float32)
+  ctranslate2_int8  translate.backend=ctranslate2 (int8), summarize.quantize=dynamic_int8
+  ctranslate2_int8_translate_only   the same without the summarize stage (peak RSS of
+                    the translation side alone)
+  engine_echo       both models replaced by instant echo backends (the translation is the
+                    WMT22 reference where the segment is a WMT sentence, else the source;
+                    the summary is the text's first words), one thread: the pipeline's own
+                    cost per target token (guards, cache, chunking, segmentation, language
+                    id, reading, writing)
+Variants run in interleaved rounds (A B C ... A B C ...), --repeats rounds; min and
+median reported. Each process reports: wall time, time inside model calls per stage
+(the backends' translate()/summarize() wrapped with a timer in the child), the stages'
+CPU time, target tokens generated (translations + summaries), peak RSS (ru_maxrss of the
+child). naive and marian (same float32 weights) must write the same texts: compared by
+hash, a mismatch stops the benchmark. Same threads (runtime.threads) and the CLI's malloc
+(glibc defaults) everywhere.
+
+--json prints one object: {"naive": {...}, "ctranslate2_int8": {...}, "marian": {...},
+"engine_echo": {"tok_s_per_thread", ...}, "machine": ..., "workload": ...}.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import benchlib  # noqa: E402
+
+REPO = benchlib.REPO
+WORK = REPO / ".cache" / "bench-pipeline"
+VARIANTS = ["naive", "marian", "ctranslate2_int8", "ctranslate2_int8_translate_only", "engine_echo"]
+GPU_VARIANTS = ["marian", "ctranslate2_int8", "ctranslate2_int8_translate_only", "engine_echo"]
+LENGTH_RATIO = 1.1
+SECTION_TOKENS = 48
+ARTICLE_TOKENS = 128
+
+
+# -- workload and config (parent and child) -------------------------------------------------
+
+
+def english_docs(data: Path) -> list[dict]:
+    return [json.loads(line) for line in (data / "en-uk.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def write_archive(path: Path, n: int, data: Path) -> int:
+    docs = english_docs(data)[:n]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", encoding="utf-8") as fh:
+        for doc in docs:
+            sents = doc["src"]
+            paragraphs = [" ".join(sents[i : i + 3]) for i in range(0, len(sents), 3)]
+            fh.write(json.dumps({"id": doc["id"], "text": "\n\n".join(paragraphs)}, ensure_ascii=False) + "\n")
+    return len(docs)
+
+
+def overrides(variant: str, args) -> list[str]:
+    import bench_summarize
+    import bench_translate
+
+    sets = [
+        f"models.manifest={bench_translate.CACHE / 'manifest.yaml'}",
+        f"translate.ctranslate2.models_dir={bench_translate.CACHE / 'ct2'}",
+        f"runtime.device={args.device}",
+        f"runtime.threads={1 if variant == 'engine_echo' else args.threads}",
+        f"translate.models={{en-uk: {bench_translate.MODEL_NAME}}}",
+        f"translate.num_beams={args.beams}",
+        f"translate.max_length_ratio={LENGTH_RATIO}",
+        f"translate.min_length_ratio={LENGTH_RATIO}",
+        "translate.max_length_extra=0",
+        "translate.guards.retry=false",
+        f"summarize.model={Path(args.cache) / 'bart-base-random'}",
+        f"summarize.num_beams={args.beams}",
+        f"summarize.max_new_tokens={SECTION_TOKENS}",
+        f"summarize.article_max_new_tokens={ARTICLE_TOKENS}",
+        # A floor above both bounds: every summary is exactly its bound (capped at the target).
+        f"summarize.min_new_tokens={max(SECTION_TOKENS, ARTICLE_TOKENS)}",
+    ]
+    if variant == "naive":
+        sets += ["translate.backend=bench_naive", "summarize.backend=bench_naive", "batch.batch_size=1"]
+    elif variant == "marian":
+        sets += ["translate.backend=marian"]
+    elif variant.startswith("ctranslate2_int8"):
+        sets += ["translate.backend=ctranslate2", "summarize.quantize=" + ("dynamic_int8" if args.device == "cpu" else "none"),
+                 "translate.ctranslate2.compute_type=" + ("int8" if args.device == "cpu" else "int8_float16")]
+        if variant.endswith("translate_only"):
+            sets += ["pipeline.stages=[clean,segment,detect,translate]"]
+    elif variant == "engine_echo":
+        sets += ["translate.backend=bench_echo", "summarize.backend=bench_echo"]
+    return sets
+
+
+# -- child: backends, timers, one CLI run ------------------------------------------------------
+
+_STATE = threading.local()
+MODEL_S: defaultdict[str, float] = defaultdict(float)
+STAGE_CPU_S: defaultdict[str, float] = defaultdict(float)
+TOKENS: Counter[str] = Counter()
+_LOCK = threading.Lock()
+
+
+def _stage() -> str:
+    return getattr(_STATE, "stage", None) or "other"
+
+
+def install_timers() -> None:
+    """Attribute time inside model calls to the stage that made them (thread-local, so a
+    prefetch thread's stages are kept apart), and record each stage's thread CPU time."""
+    from pipeline import registry
+    from pipeline.context import Context
+
+    for name in registry.stages.names():
+        cls = registry.stages.get(name)
+        orig = cls.__call__
+
+        def call(self, batch, _orig=orig):
+            prev = getattr(_STATE, "stage", None)
+            _STATE.stage = self.name
+            cpu0 = time.thread_time()
+            try:
+                return _orig(self, batch)
+            finally:
+                with _LOCK:
+                    STAGE_CPU_S[self.name] += time.thread_time() - cpu0
+                _STATE.stage = prev
+
+        cls.__call__ = call
+
+    def timed_translate(fn):
+        def translate(texts, options=None):
+            t0 = time.perf_counter()
+            out = fn(texts, options)
+            with _LOCK:
+                MODEL_S[_stage()] += time.perf_counter() - t0
+                TOKENS["translation"] += sum(o.tokens for o in out)
+            return out
+        return translate
+
+    def timed_summarize(fn):
+        def summarize(texts, max_new_tokens):
+            t0 = time.perf_counter()
+            out = fn(texts, max_new_tokens)
+            with _LOCK:
+                MODEL_S[_stage()] += time.perf_counter() - t0
+                # Forced lengths: every summary is exactly its bound.
+                TOKENS["summary"] += max_new_tokens * len(texts) if isinstance(max_new_tokens, int) else sum(max_new_tokens)
+            return out
+        return summarize
+
+    orig_translator, orig_summarizer = Context.translator, Context.summarizer
+
+    def translator(self, ref):
+        obj = orig_translator(self, ref)
+        if not getattr(obj, "_bench_timed", False):
+            obj.translate, obj._bench_timed = timed_translate(obj.translate), True
+        return obj
+
+    def summarizer(self, ref):
+        obj = orig_summarizer(self, ref)
+        if not getattr(obj, "_bench_timed", False) and hasattr(obj, "summarize"):
+            obj.summarize, obj._bench_timed = timed_summarize(obj.summarize), True
+        return obj
+
+    Context.translator, Context.summarizer = translator, summarizer
+
+
+def register_backends(data: Path) -> None:
+    """The naive and echo backends, behind the pipeline's own interfaces."""
+    from pipeline import registry
+    from pipeline.backends.base import DecodeOptions, Summarizer, Translation, Translator
+
+    class NaiveTranslator(Translator):
+        """transformers generate(), one segment per call, as most MarianMT tools do."""
+
+        def __init__(self, model, context):
+            super().__init__()
+            import torch
+            from transformers import MarianMTModel, MarianTokenizer
+
+            torch.set_num_threads(context.config.runtime.threads)
+            self.torch = torch
+            self.cfg = context.config.translate
+            self.tokenizer = MarianTokenizer.from_pretrained(model.path)
+            self.model = MarianMTModel.from_pretrained(model.path).eval()
+            self.max_input_tokens = self.model.config.max_position_embeddings
+            self.max_output_tokens = self.max_input_tokens - 1
+
+        def count_tokens(self, texts):
+            return [len(ids) for ids in self.tokenizer(texts)["input_ids"]] if texts else []
+
+        def translate(self, texts, options=None):
+            opts = options or DecodeOptions.from_config(self.cfg)
+            out = []
+            with self.torch.inference_mode():
+                for text in texts:
+                    enc = self.tokenizer([text], return_tensors="pt")
+                    lo, hi = opts.length_bounds(enc["input_ids"].shape[1], self.max_output_tokens)
+                    ids = self.model.generate(**enc, num_beams=opts.num_beams, do_sample=False, min_new_tokens=lo,
+                                              max_new_tokens=hi, max_length=None, forced_eos_token_id=None)[0, 1:].tolist()
+                    eos = self.model.config.eos_token_id
+                    ended = eos in ids
+                    body = ids[: ids.index(eos)] if ended else ids
+                    out.append(Translation(self.tokenizer.decode(body, skip_special_tokens=True).strip(), len(body), not ended))
+            self.counts["target_tokens"] += sum(o.tokens for o in out)
+            return out
+
+    class NaiveSummarizer(Summarizer):
+        """generate() one section per call (the pipeline's model class and settings)."""
+
+        def __init__(self, model, context):
+            from pipeline.backends.seq2seq import Seq2SeqSummarizer
+
+            self.inner = Seq2SeqSummarizer(model, context)
+            self.max_input_tokens = self.inner.max_input_tokens
+
+        def count_tokens(self, texts):
+            return self.inner.count_tokens(texts)
+
+        def summarize(self, texts, max_new_tokens):
+            bounds = [max_new_tokens] * len(texts) if isinstance(max_new_tokens, int) else list(max_new_tokens)
+            return [self.inner.summarize([t], b)[0] for t, b in zip(texts, bounds)]
+
+    refs: dict[str, str] = {}
+    for doc in english_docs(data):
+        refs.update(zip(doc["src"], doc["ref"]))
+
+    class EchoTranslator(Translator):
+        """Instant: the human reference where the segment is a WMT sentence, else the
+        source; tokens as a forced-length model would produce them."""
+
+        def __init__(self, model, context):
+            super().__init__()
+            from pipeline.backends.marian_pieces import MarianPieces
+
+            self.cfg = context.config.translate
+            self.pieces = MarianPieces(model.path)
+            self.max_output_tokens = self.max_input_tokens - 1
+
+        def count_tokens(self, texts):
+            return [len(self.pieces.encode(t)) for t in texts]
+
+        def translate(self, texts, options=None):
+            opts = options or DecodeOptions.from_config(self.cfg)
+            out = [Translation(refs.get(t, t), opts.length_bounds(n, self.max_output_tokens)[1])
+                   for t, n in zip(texts, self.count_tokens(texts))]
+            self.counts["target_tokens"] += sum(o.tokens for o in out)
+            return out
+
+    class EchoSummarizer(Summarizer):
+        """Instant: the text's first words, as many as its token bound."""
+
+        def __init__(self, model, context):
+            from transformers import AutoTokenizer
+
+            self.tokenizer = AutoTokenizer.from_pretrained(model.path)
+            self.max_input_tokens = 1024
+
+        def count_tokens(self, texts):
+            return [len(ids) for ids in self.tokenizer(texts)["input_ids"]] if texts else []
+
+        def summarize(self, texts, max_new_tokens):
+            bounds = [max_new_tokens] * len(texts) if isinstance(max_new_tokens, int) else list(max_new_tokens)
+            return [" ".join(t.split()[: max(1, int(b / 1.3))]) for t, b in zip(texts, bounds)]
+
+    registry.translators.add("bench_naive", NaiveTranslator)
+    registry.summarizers.add("bench_naive", NaiveSummarizer)
+    registry.translators.add("bench_echo", EchoTranslator)
+    registry.summarizers.add("bench_echo", EchoSummarizer)
+
+
+def content_hash(out: Path) -> str:
+    """Hash of what the articles say (texts, translations, summaries, segments), without
+    signatures and provenance fields that name the backend."""
+    h = hashlib.sha256()
+    for line in (out / "articles.jsonl").read_text(encoding="utf-8").splitlines():
+        rec = json.loads(line)
+        keep = {"id": rec.get("id"), "title": rec.get("title"), "summary": rec.get("summary"), "tags": rec.get("tags"),
+                "sections": [{k: s.get(k) for k in ("heading", "text", "summary", "segments")} for s in rec.get("sections", [])]}
+        h.update(json.dumps(keep, ensure_ascii=False, sort_keys=True).encode("utf-8"))
+    return h.hexdigest()[:16]
+
+
+def warm_lingua(data: Path) -> None:
+    """lingua loads its n-gram models lazily, order by order, on the first texts that need
+    them: about a second of CPU once per process, whatever the archive's size. Done here
+    before the timed run (like loading the translation models, reported apart), on WMT22
+    dev text of the other direction (uk-en) so that it is not the workload itself."""
+    from pipeline.lang.identifier import LinguaDetector
+
+    texts = [s for line in (data / "uk-en.jsonl").read_text(encoding="utf-8").splitlines()[:20] for s in json.loads(line)["src"]]
+    texts += [" ".join(texts[i : i + 5]) for i in range(0, len(texts), 5)]
+    for languages in (["en", "uk", "ru"], ["uk", "ru"]):
+        detector = LinguaDetector(languages)
+        for text in texts:
+            detector.detect(text)
+
+
+def child_main(args) -> None:
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    sys.path.insert(0, str(REPO))
+    register_backends(Path(args.data))
+    install_timers()
+    from pipeline.cli.app import app
+
+    warm_lingua(Path(args.data))
+    out = Path(args.out)
+    argv = ["batch", str(args.archive), "--out", str(out), "--no-progress"]
+    for item in overrides(args.child, args):
+        argv += ["--set", item]
+    t0, cpu0 = time.perf_counter(), time.process_time()
+    try:
+        app(argv, standalone_mode=False)
+    except SystemExit as exc:
+        if exc.code not in (0, None):
+            raise SystemExit(f"newsbridge batch failed ({exc.code})")
+    wall, cpu = time.perf_counter() - t0, time.process_time() - cpu0
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    session = manifest["last_session"]
+    timings, stats = session["timings"], session["stats"]
+    import resource
+
+    result = {
+        "wall_s": wall, "cpu_s": cpu, "load_s": timings["load"],
+        "articles": manifest["counts"]["inputs"], "written": manifest["counts"]["written"], "errors": manifest["counts"]["errors"],
+        "tokens": dict(TOKENS), "model_s": dict(MODEL_S), "stage_cpu_s": dict(STAGE_CPU_S),
+        "stage_s": {k: v["seconds"] for k, v in stats.items()},
+        "machinery_s": {k: timings[k] for k in ("read", "write", "ledger")} | {"finalize": manifest["finalize_seconds"]},
+        "hash": content_hash(out),
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+    print("BENCH " + json.dumps(result), flush=True)
+
+
+# -- parent ------------------------------------------------------------------------------------
+
+
+def run_child(variant: str, args, archive: Path) -> dict:
+    out = WORK / f"out-{variant}"
+    shutil.rmtree(out, ignore_errors=True)
+    cmd = [sys.executable, __file__, "--child", variant, "--out", str(out), "--archive", str(archive), "--threads", str(args.threads),
+           "--beams", str(args.beams), "--device", args.device, "--data", args.data, "--cache", args.cache]
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=benchlib.cli_env(), cwd=REPO)
+    line = next((x for x in reversed(proc.stdout.splitlines()) if x.startswith("BENCH ")), None)
+    if proc.returncode != 0 or line is None:
+        raise SystemExit(f"{variant} failed ({proc.returncode}):\n{proc.stderr[-4000:]}\n{proc.stdout[-2000:]}")
+    shutil.rmtree(out, ignore_errors=True)
+    return json.loads(line[len("BENCH "):])
+
+
+def summarise(variant: str, runs: list[dict]) -> dict:
+    hashes = sorted({r["hash"] for r in runs})
+    if len(hashes) != 1:
+        raise SystemExit(f"{variant}: outputs differ between its own runs ({hashes})")
+    r0 = runs[0]
+    if r0["errors"]:
+        raise SystemExit(f"{variant}: {r0['errors']} articles failed")
+    # The job's time without loading the models (once per job, whatever its size).
+    work = [r["wall_s"] - r["load_s"] for r in runs]
+    # The median run (the upper one of two): its own breakdown is reported.
+    med = sorted(range(len(runs)), key=lambda i: work[i])[len(runs) // 2]
+    rm = runs[med]
+    tokens = sum(r0["tokens"].values())
+    model_s = sum(rm["model_s"].values())
+    wall = work[med]
+    out = {
+        "articles": r0["articles"],
+        "articles_s": round(r0["articles"] / wall, 3),
+        "articles_s_best": round(r0["articles"] / min(work), 3),
+        "tok_s": round(tokens / wall, 1),
+        "tok_s_best": round(tokens / min(work), 1),
+        "target_tokens": r0["tokens"],
+        "model_share": round(model_s / wall, 3),
+        "wall_s": {"median": round(wall, 3), "min": round(min(work), 3), "all": [round(w, 3) for w in work]},
+        "load_s": round(rm["load_s"], 3),
+        "articles_s_incl_load": round(r0["articles"] / rm["wall_s"], 3),
+        "model_s": {k: round(v, 3) for k, v in rm["model_s"].items()},
+        "stage_s": {k: round(v, 3) for k, v in rm["stage_s"].items()},
+        "stage_model_share": {k: round(rm["model_s"].get(k, 0.0) / v, 3) for k, v in rm["stage_s"].items() if v > 0},
+        "non_model_s": round(wall - model_s, 3),
+        # With prefetch the CPU stages of the next batch run while the model stages work:
+        # stage time summed over both threads exceeds the wall time by the overlap, and the
+        # wall time comes near max(model, CPU) rather than their sum.
+        "stages_sum_s": round(sum(rm["stage_s"].values()), 3),
+        "cpu_stages_s": round(sum(v for k, v in rm["stage_s"].items() if k in ("clean", "segment", "detect")), 3),
+        "stage_cpu_s": {k: round(v, 3) for k, v in rm["stage_cpu_s"].items()},
+        "machinery_s": {k: round(v, 3) for k, v in rm["machinery_s"].items()},
+        "peak_rss_mb": round(max(r["peak_rss_mb"] for r in runs), 1),
+        "hash": r0["hash"],
+    }
+    if variant == "engine_echo":
+        # The pipeline's own CPU work per target token: every stage's thread CPU time plus
+        # reading and writing (the echo "models" are part of it: tokenising, lookups).
+        cpu = sum(rm["stage_cpu_s"].values()) + sum(rm["machinery_s"].values())
+        out["cpu_s"] = round(cpu, 3)
+        out["tok_s_per_thread"] = round(tokens / cpu, 1)
+        out["tok_s_per_thread_whole_process"] = round(tokens / (rm["cpu_s"]), 1)
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--articles", type=int, default=4, help="English WMT22 dev documents in the archive (default 4)")
+    parser.add_argument("--repeats", type=int, default=2, help="interleaved rounds (default 2)")
+    parser.add_argument("--threads", type=int, default=2, help="runtime.threads (default 2; engine_echo always 1)")
+    parser.add_argument("--beams", type=int, default=1, help="beam size for translation and summaries (default 1)")
+    parser.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
+    parser.add_argument("--variants", default=None, help="comma-separated subset of: " + ", ".join(VARIANTS))
+    parser.add_argument("--data", default=str(benchlib.DATA))
+    parser.add_argument("--cache", default=str(REPO / ".cache" / "bench"), help="where bench_summarize.py keeps its BART")
+    parser.add_argument("--json", action="store_true", help="print one JSON object (the table goes to stderr)")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--out", help=argparse.SUPPRESS)
+    parser.add_argument("--archive", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        return child_main(args)
+
+    sys.path.insert(0, str(REPO))
+    import bench_summarize
+    import bench_translate
+
+    m = benchlib.machine()
+    model_dir = bench_translate.build_model(Path(args.data))
+    bench_translate.build_ct2(model_dir)
+    bench_summarize.build_model(Path(args.cache), Path(args.data))
+    archive = WORK / f"archive-{args.articles}.jsonl"
+    n = write_archive(archive, args.articles, Path(args.data))
+    variants = [v for v in (args.variants.split(",") if args.variants else (GPU_VARIANTS if args.device == "cuda" else VARIANTS)) if v]
+    unknown = sorted(set(variants) - set(VARIANTS))
+    if unknown:
+        parser.error(f"unknown variants {unknown}; choose from {', '.join(VARIANTS)}")
+    runs: dict[str, list[dict]] = {v: [] for v in variants}
+    for r in range(args.repeats):
+        for v in variants:
+            runs[v].append(run_child(v, args, archive))
+            print(f"  round {r + 1}/{args.repeats} {v}: {runs[v][-1]['wall_s']:.1f} s", file=sys.stderr, flush=True)
+    report: dict = {v: summarise(v, rs) for v, rs in runs.items()}
+    if "naive" in report and "marian" in report and report["naive"]["hash"] != report["marian"]["hash"]:
+        raise SystemExit(f"naive and marian (same float32 weights) wrote different texts: "
+                         f"{report['naive']['hash']} != {report['marian']['hash']}")
+    if "ctranslate2_int8_translate_only" in report and "ctranslate2_int8" in report:
+        report["ctranslate2_int8"]["peak_rss_translate_only_mb"] = report["ctranslate2_int8_translate_only"]["peak_rss_mb"]
+    if "naive" in report:
+        for v in report:
+            if v != "naive":
+                report[v]["x_naive_articles_s"] = round(report[v]["articles_s"] / report["naive"]["articles_s"], 2)
+    report["workload"] = {"articles": n, "source": "en-uk.jsonl (English sources)", "beams": args.beams, "threads": args.threads,
+                          "device": args.device, "repeats": args.repeats,
+                          "lengths": f"translations ceil({LENGTH_RATIO} x input tokens), summaries {SECTION_TOKENS}/{ARTICLE_TOKENS} tokens",
+                          "guards": "checks on, retry off", "malloc": "glibc defaults (as the CLI)"}
+    report["machine"] = benchlib.finish_machine(m)
+    print(table(report), file=sys.stderr if args.json else sys.stdout)
+    if args.json:
+        print(json.dumps(report, indent=1))
+
+
+def table(report: dict) -> str:
+    w = report["workload"]
+    lines = [benchlib.header(report["machine"]),
+             f"workload: {w['articles']} {w['source']} articles; {w['lengths']}; beams {w['beams']}; {w['threads']} threads; "
+             f"device {w['device']}; guards: {w['guards']}; {w['repeats']} interleaved rounds; malloc: {w['malloc']}", "",
+             "| variant | articles/s | target tok/s | x naive | model share | non-model s | peak RSS MB |",
+             "|---|---:|---:|---:|---:|---:|---:|"]
+    for v in VARIANTS:
+        if v in report:
+            r = report[v]
+            lines.append(f"| {v} | {r['articles_s']:.3f} | {r['tok_s']:,.0f} | {r.get('x_naive_articles_s', '-')} | "
+                         f"{r['model_share']:.1%} | {r['non_model_s']:.2f} | {r['peak_rss_mb']:,.0f} |")
+    lines.append("")
+    for v in VARIANTS:
+        if v in report:
+            r = report[v]
+            per_stage = ", ".join(f"{k} {s:.2f}s ({r['stage_model_share'].get(k, 0):.0%} model)" for k, s in r["stage_s"].items())
+            lines.append(f"{v}: wall {r['wall_s']['median']:.2f}s (+ load {r['load_s']:.1f}s); model {sum(r['model_s'].values()):.2f}s, "
+                         f"CPU stages {r['cpu_stages_s']:.2f}s, all stages summed over threads {r['stages_sum_s']:.2f}s; stages: {per_stage}")
+    if "engine_echo" in report:
+        e = report["engine_echo"]
+        lines.append(f"engine_echo: {e['tok_s_per_thread']:,.0f} target tok/s per CPU thread (stages + read/write CPU "
+                     f"{e['cpu_s']:.2f}s; whole process incl. start-up {e['tok_s_per_thread_whole_process']:,.0f})")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()
