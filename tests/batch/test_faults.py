@@ -385,12 +385,12 @@ def test_concurrent_run_during_finalise_is_refused_and_the_first_finishes(tmp_pa
 
 
 def test_unexpected_exception_writes_a_crash_report(tmp_path, monkeypatch):
-    import pipeline.batch.finalize as fin
+    import pipeline.batch.executor as executor  # run_job: the one place that calls finalize
 
     def boom(*a, **kw):
         raise ValueError("something nobody expected")
 
-    monkeypatch.setattr(fin, "finalize", boom)
+    monkeypatch.setattr(executor, "finalize", boom)
     root = txt_archive(tmp_path / "archive")
     out = tmp_path / "out"
     err = one_line_error(batch(root, "--out", out), "unexpected internal error (ValueError: something nobody expected)", code=70)
