@@ -67,3 +67,16 @@ def sample_text() -> str:
 
 def make_article(text: str, id: str = "a1", **source) -> Article:
     return Article(id=id, source=Source(path=f"{id}.txt", **source), raw=text)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium for the digest's and the service's browser tests."""
+    import shutil
+
+    from .digest.browser import start_browser
+
+    driver, profile = start_browser()
+    yield driver
+    driver.quit()
+    shutil.rmtree(profile, ignore_errors=True)

@@ -159,8 +159,14 @@ def _write_stream(path: Path, chunks: Iterable[str]) -> None:
 
 
 def _environment() -> Environment:
+    return template_environment(PackageLoader(__package__, "templates"))
+
+
+def template_environment(loader) -> Environment:
+    """The digest's Jinja settings (autoescaping everything, strict undefined), also used by
+    the service, whose loader puts its own templates in front of these."""
     env = Environment(
-        loader=PackageLoader(__package__, "templates"),
+        loader=loader,
         autoescape=True,  # every value, in every template, whatever its file name
         undefined=StrictUndefined,
         trim_blocks=True,

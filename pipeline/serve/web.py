@@ -18,7 +18,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
 
 from ..data import Article
-from ..digest.views import article_from_record, article_view, index_entry, lang_name
+from ..digest.views import article_from_record, article_view, index_entry
 from .api import read_fields, submission_from, visible
 from .access import KEY_COOKIE, ApiError, caller, owner_name, rate_limit
 from .inputs import BadSubmission
@@ -54,18 +54,13 @@ DOWNLOADS = {"json": "application/json", "md": "text/markdown", "tmx": "applicat
 
 @lru_cache(maxsize=1)
 def environment():
-    from jinja2 import ChoiceLoader, Environment, PackageLoader, StrictUndefined
+    from jinja2 import ChoiceLoader, PackageLoader
 
-    env = Environment(
-        # The service's templates first: its base.html stands in for the digest's.
-        loader=ChoiceLoader([PackageLoader("pipeline.serve", "templates"), PackageLoader("pipeline.digest", "templates")]),
-        autoescape=True,
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters["lang_name"] = lang_name
-    return env
+    from ..digest.render import template_environment
+
+    # The service's templates first: its base.html stands in for the digest's.
+    return template_environment(ChoiceLoader([PackageLoader("pipeline.serve", "templates"),
+                                              PackageLoader("pipeline.digest", "templates")]))
 
 
 def render(name: str, status: int = 200, **values: Any) -> HTMLResponse:

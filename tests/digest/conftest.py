@@ -47,15 +47,3 @@ def page_of(result, article_id: str) -> Path:
     from pipeline.digest.filenames import page_name
 
     return result.index.parent / "articles" / page_name(article_id)
-
-
-@pytest.fixture(scope="session")
-def browser():
-    import shutil
-
-    from .browser import start_browser
-
-    driver, profile = start_browser()
-    yield driver
-    driver.quit()
-    shutil.rmtree(profile, ignore_errors=True)

@@ -17,18 +17,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 RESULT_WAIT_S = 600  # a ceiling only: the wait ends as soon as the result page is there
 
 
-@pytest.fixture(scope="module")
-def browser():
-    import shutil
-
-    from ..digest.browser import start_browser
-
-    driver, profile = start_browser()
-    yield driver
-    driver.quit()
-    shutil.rmtree(profile, ignore_errors=True)
-
-
 def _wait(driver, condition, seconds=30):
     from selenium.webdriver.support.ui import WebDriverWait
 
