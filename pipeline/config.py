@@ -344,8 +344,23 @@ class ExtractiveConfig(Section):
     min_content_words: int = Field(3, ge=0)
 
 
+class SummarizeCTranslate2Config(Section):
+    """`summarize.backend: ctranslate2`: summarisers converted by `newsbridge models convert`
+    (kept with the converted translation models, in translate.ctranslate2.models_dir)."""
+
+    # auto: int8 on CPU; bfloat16 (or float16) on CUDA. Any type CTranslate2 supports on
+    # the device is accepted (int8, int8_float32, int8_float16, float16, bfloat16, float32).
+    compute_type: str = "auto"
+    # Weight type `models convert` writes for summarisers.
+    quantization: Literal["int8", "int8_float16", "int8_bfloat16", "float16", "bfloat16", "float32"] = "int8"
+    # Parallel generations (CTranslate2 inter_threads); intra-op threads follow runtime.threads.
+    inter_threads: int = Field(1, ge=1)
+
+
 class SummarizeConfig(Section):
-    # seq2seq: abstractive, needs model weights; extractive: offline baseline, no weights.
+    # seq2seq: abstractive with transformers (torch); ctranslate2: the same models
+    # converted to CTranslate2 (int8 on CPU, no torch in the process); extractive: offline
+    # baseline, no weights.
     backend: str = "seq2seq"
     # en_then_translate: summarise the English text (source or translation) with `model`,
     #   translate the summary to Ukrainian.
@@ -404,6 +419,14 @@ class SummarizeConfig(Section):
     cache_size: int = Field(10_000, ge=0)
     cache_mb: float = Field(16, ge=0)
     extractive: ExtractiveConfig = Field(default_factory=ExtractiveConfig)
+    ctranslate2: SummarizeCTranslate2Config = Field(default_factory=SummarizeCTranslate2Config)
+
+    @model_validator(mode="after")
+    def _quantize_is_for_torch(self) -> "SummarizeConfig":
+        if self.quantize != "none" and self.backend == "ctranslate2":
+            raise ValueError("summarize.quantize is torch's (backend seq2seq); with backend ctranslate2 the weights are "
+                             "quantised at conversion: set summarize.ctranslate2.compute_type (int8 by default on CPU)")
+        return self
 
     @model_validator(mode="after")
     def _per_language_models(self) -> "SummarizeConfig":
