@@ -53,8 +53,10 @@ class TokenizerPieces:
         self.model_max_length = int(limit) if isinstance(limit, (int, float)) and limit < 100_000 else None
 
     def encode(self, text: str) -> list[str]:
-        """Pieces of `text` with the model's special tokens (as AutoTokenizer(text) gives ids)."""
-        return self.tokenizer.encode(text, add_special_tokens=True).tokens
+        """Pieces of `text` with the model's special tokens (as AutoTokenizer(text) gives ids).
+        By id: `.tokens` keeps the text of a piece the vocabulary lacks, its id is <unk>'s."""
+        to_token = self.tokenizer.id_to_token
+        return [to_token(i) for i in self.tokenizer.encode(text, add_special_tokens=True).ids]
 
     def count(self, texts: list[str]) -> list[int]:
         if not texts:
