@@ -65,8 +65,7 @@ def source_signature(model_dir: Path) -> dict[str, int]:
     return sig
 
 
-# model_type -> what it is for: `models convert` picks the converter by it.
-MARIAN_TYPES = ("marian",)
+# Summariser model types `models convert` takes (anything else must be Marian).
 SUMMARIZER_TYPES = ("bart", "mbart", "pegasus", "t5", "mt5")
 # CTranslate2's BART-family loader reads config.normalize_before (pre-norm layers) and
 # normalize_embedding (a layer norm on the embeddings), which transformers 5 configs no
