@@ -99,10 +99,6 @@ def prepare_environment(threads: int = 0) -> None:
     # Rust tokenizers start a pool of their own per process; our batches are tokenised in
     # one call per stage, and the pool's threads would compete with torch's.
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    # Freed model buffers go back to the system instead of staying resident (malloc.py).
-    from .malloc import release_freed_memory
-
-    release_freed_memory()
 
 
 def configure_torch_threads(threads: int) -> int:

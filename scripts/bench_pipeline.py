@@ -35,8 +35,7 @@ median reported. Each process reports: wall time, time inside model calls per st
 CPU time, target tokens generated (translations + summaries), peak RSS (ru_maxrss of the
 child). naive and marian (same float32 weights) must write the same texts: compared by
 hash, a mismatch stops the benchmark. Same threads (runtime.threads) and the CLI's malloc
-setting (pipeline/malloc.py; NEWSBRIDGE_MALLOC=glibc in the environment keeps glibc's
-defaults in every child, as it does for the CLI) everywhere.
+(glibc defaults) everywhere.
 
 --json prints one object: {"naive": {...}, "ctranslate2_int8": {...}, "marian": {...},
 "engine_echo": {"tok_s_per_thread", ...}, "machine": ..., "workload": ...}.
@@ -336,8 +335,8 @@ def child_main(args) -> None:
     from pipeline.cli.app import app
     from pipeline.threads import prepare_environment
 
-    # What every newsbridge command does first (threads, malloc: pipeline/malloc.py),
-    # before lingua is warmed here, as the command would load it under these settings.
+    # What every newsbridge command does first (thread settings), before lingua is
+    # warmed here, as the command would load it under these settings.
     prepare_environment()
     warm_lingua(Path(args.data))
     out = Path(args.out)

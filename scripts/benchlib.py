@@ -10,8 +10,8 @@ shared machine hits every variant alike, and reports min and median per variant.
 
 Children inherit the parent's environment untouched apart from TOKENIZERS_PARALLELISM
 (what `newsbridge` sets itself), and start with the CLI's own process setup
-(threads.prepare_environment: thread counts, OpenMP spin, the malloc setting of
-pipeline/malloc.py), so that they measure what the CLI runs.
+(threads.prepare_environment: thread counts, OpenMP spin); no malloc tuning, which the
+CLI does not do either (README "Memory" says why).
 """
 
 from __future__ import annotations
@@ -80,12 +80,9 @@ def header(m: dict[str, Any]) -> str:
 
 
 def malloc_note() -> str:
-    """How the children's malloc is set, for the reports."""
-    from pipeline.malloc import MMAP_THRESHOLD, USER_SETTINGS
-
-    if os.environ.get("NEWSBRIDGE_MALLOC") == "glibc" or any(name in os.environ for name in USER_SETTINGS):
-        return "glibc defaults or the environment's MALLOC_* (NEWSBRIDGE_MALLOC=glibc / user settings)"
-    return f"the CLI's: glibc mmap threshold fixed at {MMAP_THRESHOLD // 1024} KiB (pipeline/malloc.py)"
+    """How the children's malloc is set, for the reports: the CLI leaves glibc's defaults."""
+    tuned = sorted(k for k in os.environ if k.startswith("MALLOC_") or k == "GLIBC_TUNABLES")
+    return f"environment's {', '.join(tuned)} (not the CLI's)" if tuned else "glibc defaults (as the CLI)"
 
 
 def peak_rss_mb() -> float:
