@@ -35,7 +35,8 @@ median reported. Each process reports: wall time, time inside model calls per st
 CPU time, target tokens generated (translations + summaries), peak RSS (ru_maxrss of the
 child). naive and marian (same float32 weights) must write the same texts: compared by
 hash, a mismatch stops the benchmark. Same threads (runtime.threads) and the CLI's malloc
-(glibc defaults) everywhere.
+setting (pipeline/malloc.py: one arena; NEWSBRIDGE_MALLOC=glibc in the environment keeps
+glibc's defaults, in the children as in the CLI) everywhere.
 
 --json prints one object: {"naive": {...}, "ctranslate2_int8": {...}, "marian": {...},
 "engine_echo": {"tok_s_per_thread", ...}, "machine": ..., "workload": ...}.
@@ -335,7 +336,7 @@ def child_main(args) -> None:
     from pipeline.cli.app import app
     from pipeline.threads import prepare_environment
 
-    # What every newsbridge command does first (thread settings), before lingua is
+    # What every newsbridge command does first (threads, malloc arenas), before lingua is
     # warmed here, as the command would load it under these settings.
     prepare_environment()
     warm_lingua(Path(args.data))

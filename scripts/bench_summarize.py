@@ -17,7 +17,7 @@ seeded sample. Variants (--variants, comma-separated), each in its own process:
                 copies the cross-attention keys/values at every beam reorder (what the
                 pipeline avoids, pipeline/backends/beam_cache.py); beams > 1 only
 Every variant uses the same config (beams, no_repeat_ngram_size, threads, the CLI's
-malloc: glibc defaults) and inference_mode. Each runs in its own long-lived process,
+malloc setting) and inference_mode. Each runs in its own long-lived process,
 warmed up on the whole workload once, then the variants are timed in interleaved rounds
 (A B C D A B C D ..., --repeats rounds) and each reports min and median. --num-beams takes
 several values (e.g. 1 4); each is measured in full.

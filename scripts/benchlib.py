@@ -10,8 +10,8 @@ shared machine hits every variant alike, and reports min and median per variant.
 
 Children inherit the parent's environment untouched apart from TOKENIZERS_PARALLELISM
 (what `newsbridge` sets itself), and start with the CLI's own process setup
-(threads.prepare_environment: thread counts, OpenMP spin); no malloc tuning, which the
-CLI does not do either (README "Memory" says why).
+(threads.prepare_environment: thread counts, OpenMP spin, one malloc arena as in
+pipeline/malloc.py), so that they measure what the CLI runs.
 """
 
 from __future__ import annotations
@@ -80,9 +80,10 @@ def header(m: dict[str, Any]) -> str:
 
 
 def malloc_note() -> str:
-    """How the children's malloc is set, for the reports: the CLI leaves glibc's defaults."""
-    tuned = sorted(k for k in os.environ if k.startswith("MALLOC_") or k == "GLIBC_TUNABLES")
-    return f"environment's {', '.join(tuned)} (not the CLI's)" if tuned else "glibc defaults (as the CLI)"
+    """How the children's malloc is set (the CLI's setting unless the environment says otherwise)."""
+    from pipeline.malloc import describe
+
+    return describe()
 
 
 def peak_rss_mb() -> float:

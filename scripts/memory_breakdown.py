@@ -9,7 +9,7 @@ loaded (its tokenizer apart where the backend has one), each stage, the outputs 
 and the highest RSS seen during each phase (a sampling thread, every 2 ms), which shows
 transient peaks: a model call's batch buffers, a library's loading. Whether torch and
 transformers were ever imported is printed too. One process, one run: the steps add up
-to its VmHWM. MALLOC_* variables in the environment apply (the CLI sets none).
+to its VmHWM. NEWSBRIDGE_MALLOC=glibc shows glibc's defaults (pipeline/malloc.py).
 """
 
 from __future__ import annotations
@@ -139,7 +139,7 @@ def main() -> None:
     from pipeline.cli.app import app
     from pipeline.threads import prepare_environment
 
-    prepare_environment()  # the CLI's process setup (threads), as bench_pipeline's child
+    prepare_environment()  # the CLI's process setup (threads, malloc), as bench_pipeline's child
     rec.step("import newsbridge CLI")
     with rec.during("lingua warm-up"):
         bench_pipeline.warm_lingua(Path(args.data))
@@ -160,7 +160,12 @@ def main() -> None:
     time.sleep(0.05)
     shutil.rmtree(out, ignore_errors=True)
     print(benchlib.header(benchlib.finish_machine(m)))
-    note = benchlib.malloc_note() if hasattr(benchlib, "malloc_note") else "glibc defaults (as the CLI)"
+    try:
+        from pipeline.malloc import describe
+
+        note = describe()
+    except ImportError:  # a checkout from before pipeline/malloc.py
+        note = "glibc defaults (as the CLI then)"
     print(f"variant {args.variant}, {args.articles} articles; malloc: {note}; "
           f"torch imported: {'torch' in sys.modules}; transformers imported: {'transformers' in sys.modules}\n")
     print("| after | RSS MB | + MB |\n|---|---:|---:|")
