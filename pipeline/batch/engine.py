@@ -1,5 +1,7 @@
-"""The batch engine: one worker's loop — read units, skip what the ledger has, process a
-batch through the stages, append its records to the worker's log, commit the batch.
+"""The batch engine: one worker's loop — read every unit, group them into work units
+(chunks of batch.batch_size in input order), skip the chunks of other workers and those
+the ledger has, process a chunk through the stages as one batch, append its records to
+the worker's log, commit it.
 
 `run_worker(job, rank, world_size)` is the whole unit of execution: it needs nothing but
 the job description and the output directory, and touches only its own files
