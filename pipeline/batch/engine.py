@@ -127,8 +127,9 @@ class Worker:
         self.locked = locked  # the caller holds this worker's lock (and keeps it through finalise)
         # stages: time inside the stages, summed over threads (with prefetch it can exceed the
         # wall time: that is the overlap); prefetch_wait: the main thread waiting for the
-        # prefetch thread's CPU stages.
-        self.timings = {"load": 0.0, "read": 0.0, "stages": 0.0, "write": 0.0, "ledger": 0.0, "prefetch_wait": 0.0}
+        # prefetch thread's CPU stages. run: the whole worker, from opening its ledger to its
+        # last commit (what a job's wall time holds beyond it is the executor's and the merge's).
+        self.timings = {"load": 0.0, "read": 0.0, "stages": 0.0, "write": 0.0, "ledger": 0.0, "prefetch_wait": 0.0, "run": 0.0}
 
     # -- setup ----------------------------------------------------------------------------
 
@@ -192,6 +193,7 @@ class Worker:
     # -- the loop -------------------------------------------------------------------------
 
     def run(self) -> WorkerResult:
+        self._started = time.perf_counter()
         try:
             ledger, log, dropped, redone = self._open()
         except sqlite3.DatabaseError as exc:
@@ -226,6 +228,7 @@ class Worker:
             self._loop(ledger, log, plan.tasks, result)
         finally:
             result.stats = self.pipeline.stats_dict() if self.pipeline is not None else {}
+            self.timings["run"] = time.perf_counter() - self._started
             result.timings = {k: round(v, 4) for k, v in self.timings.items()}
             if self.pipeline is not None:
                 result.signature = self.pipeline.signature()
