@@ -51,3 +51,29 @@ def test_a_unit_partly_lost_is_done_again_whole_and_only_the_lost_records_writte
     last = con.execute("SELECT info FROM sessions ORDER BY n DESC LIMIT 1").fetchone()[0]
     con.close()
     assert '"written": 1' in last  # one record written again, though its unit of 4 ran again
+
+
+def test_a_file_added_between_ranks_is_caught_and_the_rerun_equals_a_fresh_run(tmp_path):
+    # A file added mid-job moves every later record to another unit (and worker): the
+    # rank that merges sees that the workers read different inputs and says so; running
+    # the ranks again redoes the moved units, and nothing is written twice or lost.
+    from .helpers import read_outputs, write_txt_articles
+
+    fast = ["--set", "pipeline.stages=[clean,segment]", "--set", "batch.batch_size=2", "--no-progress"]
+    root = tmp_path / "in"
+    paths = write_txt_articles(root, 6, seed=9)
+    out = tmp_path / "out"
+
+    def rank(r):
+        return runner.invoke(app, ["batch", str(root), "--out", str(out), *fast, "--rank", str(r), "--world-size", "2"])
+
+    assert rank(0).exit_code == 0
+    (root / (paths[1].stem + "-late.txt")).write_text("A late title\n\nFiled after the job began.\n", encoding="utf-8")
+    changed = rank(1)
+    assert changed.exit_code == 1 and changed.stderr.count("\n") == 1, changed.output
+    assert "the inputs changed while the job ran" in changed.stderr and "run the same command again" in changed.stderr
+    assert not (out / "articles.jsonl").exists()
+    assert rank(0).exit_code == 0 and rank(1).exit_code == 0
+    fresh = tmp_path / "fresh"
+    assert runner.invoke(app, ["batch", str(root), "--out", str(fresh), *fast]).exit_code == 0
+    assert read_outputs(fresh) == read_outputs(out)
