@@ -137,7 +137,10 @@ def test_sigkilled_worker_is_retried_by_ray_and_resumes_from_its_ledger(tmp_path
     lock = out / "work" / "worker-00000-of-00002" / "lock"
     _wait_for(proc, lambda: _worker_batches(out, 0, 2) >= 2, out, 2)
     pid = int(lock.read_text().split()[1])
-    assert pid != proc.pid  # the worker runs in a Ray worker process, not in the driver
+    assert pid not in (proc.pid, os.getpid())  # the worker runs in a Ray worker process, not in a driver
+    # Never SIGKILL a pid not proven to be that worker now: a pid (or a thread id, which
+    # kill() takes for its whole process) freed and reused would take another process down.
+    assert Path(f"/proc/{pid}/cmdline").read_bytes().startswith(b"ray::newsbridge-worker-0-of-2\0")
     os.kill(pid, signal.SIGKILL)
     code, stdout, stderr = _finish(proc, out, 2)
     assert code == 0, stderr[-3000:]
