@@ -23,7 +23,7 @@ from ..errors import ConfigError
 from ..lru import LRUCache
 from ..text.scripts import script_counts, script_of
 from .alphabets import script_of_lang
-from .evidence import frequency_counts, lexical_counts, orthographic_counts, words_fit
+from .evidence import is_marked, lexical_vote, orthographic_counts, words, words_fit, zipf_difference
 
 if TYPE_CHECKING:
     from ..config import LangIdConfig
@@ -104,6 +104,10 @@ class LanguageIdentifier:
         # Detection is deterministic, so this cache is never saved with a batch's commits.
         self._cache: LRUCache[str, Detection] = LRUCache(config.cache_size, max_bytes=int(config.cache_mb * 2**20))
         self._open = open_detector  # built on first use: most batches never need it
+        # Per-word facts, bounded (config.word_cache_size): (lexical vote, uk-ru Zipf
+        # difference) and, for short text, the word-shape log-odds.
+        self._facts: dict[str, tuple[int, float]] = {}
+        self._shapes: dict[str, float] = {}
         self._open_set = config.open_set and (open_detector is not None or config.backend == "lingua")
 
     def detect(self, text: str) -> Detection:
@@ -163,20 +167,55 @@ class LanguageIdentifier:
             pool = decided
         return self._statistics(_in_script(text, major), pool, script)
 
+    def _word_facts(self, word: str) -> tuple[int, float]:
+        hit = self._facts.get(word)
+        if hit is None:
+            if len(self._facts) >= self.config.word_cache_size:
+                self._facts.clear()
+            freq = zipf_difference(word) if self.config.frequency_evidence else 0.0
+            hit = (lexical_vote(word) if self.config.lexical_evidence else 0, freq)
+            if self.config.word_cache_size:
+                self._facts[word] = hit
+        return hit
+
+    def _word_shape(self, word: str) -> float:
+        hit = self._shapes.get(word)
+        if hit is None:
+            from .wordshape import word_shape_model
+
+            if len(self._shapes) >= self.config.word_cache_size:
+                self._shapes.clear()
+            hit = word_shape_model(self.config.word_shape_words, self.config.word_shape_order).log_odds(word)
+            if self.config.word_cache_size:
+                self._shapes[word] = hit
+        return hit
+
     def _evidence(self, text: str, pool: list[str], script: str, share: float) -> Detection | list[str]:
         """Orthography (a marked word counts 2) and, between uk and ru, lexical evidence
         (a function word or ending counts 1) vote; a clear majority decides. Otherwise the
-        candidates with any evidence (or all, when none has) go on to statistics."""
+        candidates with any evidence (or all, when none has) go on to statistics. Short
+        uk/ru text without marked letters is decided by `_short_uk_ru` instead."""
         votes: Counter[str] = Counter()
         marked: Counter[str] = Counter()
         if self.config.orthographic_evidence:
             marked = orthographic_counts(text, pool)
             for lang, n in marked.items():
                 votes[lang] += 2 * n
-        if self.config.lexical_evidence and "uk" in pool and "ru" in pool:
-            votes.update(lexical_counts(text, skip_marked=self.config.orthographic_evidence))
-        if self.config.frequency_evidence and "uk" in pool and "ru" in pool:
-            votes.update(frequency_counts(text, self.config.frequency_margin, skip_marked=self.config.orthographic_evidence))
+        uk_ru = "uk" in pool and "ru" in pool
+        if uk_ru and not marked and self.config.word_shape_evidence and set(pool) == {"uk", "ru"}:
+            cyrillic = [w for w in words(text) if w[0] in _CYRILLIC_LOWER]
+            if 0 < len(cyrillic) <= self.config.word_shape_max_words:
+                return self._short_uk_ru(cyrillic, script, share)
+        if uk_ru and (self.config.lexical_evidence or self.config.frequency_evidence):
+            margin = self.config.frequency_margin
+            for w in words(text):
+                if self.config.orthographic_evidence and is_marked(w):
+                    continue
+                vote, diff = self._word_facts(w)
+                if vote:
+                    votes["uk" if vote > 0 else "ru"] += 1
+                if self.config.frequency_evidence and abs(diff) >= margin:
+                    votes["uk" if diff > 0 else "ru"] += 1
         if not votes:
             return pool
         ranked = votes.most_common()
@@ -191,13 +230,33 @@ class LanguageIdentifier:
             return Detection(top, round(confidence, 4), script, kind)
         return [lang for lang in pool if votes.get(lang)]
 
+    def _short_uk_ru(self, found: list[str], script: str, share: float) -> Detection:
+        """One to word_shape_max_words Cyrillic words, uk or ru, no letter to tell: the sum
+        of each word's log-odds (word shape, word frequency, function word, ending). On so
+        little text this beats lingua (README: bench_langid.py), so lingua is not asked."""
+        cfg = self.config
+        shape = words_say = 0.0
+        for w in found:
+            shape += cfg.word_shape_weight * self._word_shape(w)
+            vote, diff = self._word_facts(w)
+            if vote:
+                words_say += (cfg.function_word_weight if abs(vote) == 2 else cfg.ending_weight) * (1 if vote > 0 else -1)
+            if abs(diff) >= cfg.frequency_margin:
+                words_say += cfg.frequency_weight * max(-cfg.frequency_cap, min(cfg.frequency_cap, diff))
+        total = shape + words_say
+        lang = "uk" if total > 0 else "ru"
+        p = 1.0 / (1.0 + math.exp(-min(abs(total), 50.0)))
+        # "lexical" when the words themselves (not only their shape) point this way.
+        kind = "lexical" if words_say and (words_say > 0) == (total > 0) else "statistics"
+        return Detection(lang, round(share * p, 4), script, kind)
+
     def _statistics(self, text: str, pool: list[str], script: str) -> Detection:
         if hasattr(self.detector, "confidences"):
             values = {k: v for k, v in self.detector.confidences(text).items() if k in pool}
         else:
             lang, conf = self.detector.detect(text)
             values = {lang: conf} if lang in pool else {}
-        if self.config.word_shape_evidence and values.get("uk") and values.get("ru"):
+        if self.config.word_shape_evidence and "uk" in values and "ru" in values and values["uk"] + values["ru"] > 0:
             values = self._with_word_shape(text, values)
         norm = sum(values.values())
         if not values or norm <= 0:
@@ -215,15 +274,12 @@ class LanguageIdentifier:
     def _with_word_shape(self, text: str, values: dict[str, float]) -> dict[str, float]:
         """uk vs ru on short text: lingua's log-odds plus word_shape_weight times the word
         shape model's (summed over the words); sentences are left to lingua alone."""
-        found = [w for w in _WORD_RE.findall(text) if w[0].lower() in "абвгґдеєжзиіїйклмнопрстуфхцчшщьюяёыэъ"]
+        found = [w for w in words(text) if w[0] in _CYRILLIC_LOWER]
         if not found or len(found) > self.config.word_shape_max_words:
             return values
-        from .wordshape import word_shape_model
-
-        model = word_shape_model(self.config.word_shape_words)
         both = values["uk"] + values["ru"]
         p_uk = min(max(values["uk"] / both, 1e-4), 1 - 1e-4)
-        odds = math.log(p_uk / (1 - p_uk)) + self.config.word_shape_weight * sum(model.log_odds(w) for w in found)
+        odds = math.log(p_uk / (1 - p_uk)) + self.config.word_shape_weight * sum(self._word_shape(w) for w in found)
         p_uk = 1.0 / (1.0 + math.exp(-max(min(odds, 50.0), -50.0)))
         return {**values, "uk": both * p_uk, "ru": both * (1 - p_uk)}
 
@@ -291,6 +347,7 @@ def _frame_text(text: str) -> str:
 
 
 _WORD_RE = re.compile(r"[^\W\d_]+")
+_CYRILLIC_LOWER = frozenset("абвгґдеєжзиіїйклмнопрстуфхцчшщьюяёыэъ")
 
 
 def _in_script(text: str, script: str) -> str:
