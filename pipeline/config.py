@@ -194,6 +194,11 @@ class LangIdConfig(Section):
     open_set: bool = True
     open_min_words: int = Field(4, ge=1)
     open_min_confidence: float = Field(0.9, ge=0.0, le=1.0)
+    # Before asking the all-languages model (milliseconds a sentence), a text at least
+    # open_skip_share of whose words are common words (Zipf >= open_skip_zipf) of the
+    # language the candidates gave is taken to be in it (> 1 always asks the model).
+    open_skip_share: float = Field(0.85, ge=0.0)
+    open_skip_zipf: float = Field(3.0, ge=0.0)
     # The all-languages model in lingua's low-accuracy mode: ~80 MB and milliseconds to load
     # instead of ~1 GB and tens of seconds; reliable on sentences, which is all it decides.
     open_low_accuracy: bool = True

@@ -24,6 +24,13 @@ per language drawn with a fixed seed. Pairs: 1000 per language, two such words o
 same language. Targets: single words >= 95%, pairs >= 99.3%. `--words-split dev` draws a
 disjoint sample (other seed, none of the benchmark's words) for tuning; the figures
 reported are `test` (the default).
+Cost (--speed-docs N, 0 to skip): microseconds per segment (`LanguageIdentifier.detect` on
+each sentence of N WMT22 dev documents, both sides, cold text cache, as a batch meets new
+text) and per block (`DetectStage.detect_block` on paragraphs of 3 sentences: every
+segment's language, the block's, and spans, as the pipeline runs it), beside plain lingua
+restricted to en/uk/ru per segment; repeats interleaved, median reported. Memory: RSS of a
+fresh process before and after one identifier has decided text that reaches every part
+(Latin and Cyrillic sentences, short uk/ru text, the all-languages check), and its peak.
 The open-set check: hand-written news sentences in other languages must be named as such
 (de, pl, fr, es, it, pt, nl, cs, lv, bg...) while English stays English.
 """
@@ -281,12 +288,119 @@ def evaluate(detector, items) -> dict:
     }
 
 
+def speed_items(data: Path, n_docs: int) -> tuple[list[str], list[list[str]]]:
+    """Sentences of `n_docs` documents taken in turn from each WMT22 dev file (both sides),
+    and the same sentences as paragraphs of three."""
+    per_file = []
+    for path in sorted(data.glob("*.jsonl")):
+        docs = []
+        for line in path.read_text(encoding="utf-8").splitlines():
+            record = json.loads(line)
+            for side in ("src", "ref"):
+                sentences = [x.strip() for x in record[side] if any(c.isalpha() for c in x)]
+                if sentences:
+                    docs.append(sentences)
+        per_file.append(docs)
+    chosen = [doc for group in zip(*per_file) for doc in group][:n_docs]
+    segments = [x for doc in chosen for x in doc]
+    blocks = [doc[i : i + 3] for doc in chosen for i in range(0, len(doc), 3)]
+    return segments, blocks
+
+
+def measure_speed(data: Path, n_docs: int, repeats: int) -> list[str]:
+    import statistics
+
+    from pipeline.config import load_config
+    from pipeline.context import Context
+    from pipeline.data import Block, Segment
+    from pipeline.stages.langid import DetectStage
+
+    segments, blocks = speed_items(data, n_docs)
+    config = load_config(None)
+    plain = LinguaDetector(list(LANGS))
+    # Warm-up: every process-wide model (lingua's, word tables, word shape) is built once.
+    warm = DetectStage(Context(config))
+    for text in segments[:200]:
+        warm.detect(text)
+    warm.detect("новини дня")
+    timings: dict[str, list[float]] = {"ours per segment": [], "ours per block": [], "lingua-en-uk-ru per segment": []}
+    agree = None
+    for _ in range(repeats):
+        # A fresh stage each time: its text cache and word caches start empty.
+        stage = DetectStage(Context(config))
+        start = time.perf_counter()
+        found = [stage.identifier.detect(text).lang for text in segments]
+        timings["ours per segment"].append((time.perf_counter() - start) / len(segments))
+        stage = DetectStage(Context(config))
+        made = [Block(kind="paragraph", text=" ".join(b), segments=[Segment(x) for x in b]) for b in blocks]
+        start = time.perf_counter()
+        for block in made:
+            stage.detect_block(block)
+        timings["ours per block"].append((time.perf_counter() - start) / len(made))
+        start = time.perf_counter()
+        for text in segments:
+            plain.detect(text)
+        timings["lingua-en-uk-ru per segment"].append((time.perf_counter() - start) / len(segments))
+        in_blocks = [seg.lang for block in made for seg in block.segments]
+        agree = sum(a == b for a, b in zip(found, in_blocks)) / len(found)
+    lines = [f"cost: {len(segments)} segments, {len(blocks)} blocks of <= 3 sentences from {n_docs} documents; median of {repeats} interleaved repeats"]
+    lines.append("| measure | µs |")
+    lines.append("| --- | --- |")
+    for name, values in timings.items():
+        lines.append(f"| {name} | {1e6 * statistics.median(values):,.0f} |")
+    lines.append(f"(segments labelled alike alone and inside blocks: {100 * agree:.1f}%; a short segment in a block takes its block's language)")
+    return lines
+
+
+_RSS_PROBE = r"""
+import json, sys
+def status():
+    out = {}
+    for line in open("/proc/self/status"):
+        key, _, value = line.partition(":")
+        if key in ("VmRSS", "VmHWM"):
+            out[key] = int(value.split()[0]) / 1024
+    return out
+from pipeline.config import LangIdConfig
+from pipeline.lang.identifier import LanguageIdentifier
+before = status()
+ident = LanguageIdentifier(LangIdConfig())
+for text in sys.argv[1:]:
+    ident.detect(text)
+after = status()
+print(json.dumps({"before": before, "after": after}))
+"""
+
+
+def measure_memory() -> str:
+    import subprocess
+
+    texts = [
+        "The government adopted a new energy supply law on Tuesday, officials said.",
+        "Die Bundesregierung hat am Dienstag ein neues Gesetz zur Energieversorgung beschlossen.",
+        "Уряд ухвалив програму відновлення енергетики до зими.",
+        "Правительство одобрило программу восстановления энергетики до зимы.",
+        "новини дня", "новости", "карел попуст",
+    ]
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    done = subprocess.run([sys.executable, "-c", _RSS_PROBE, *texts], capture_output=True, text=True, env=env, check=False)
+    if done.returncode:
+        return f"memory: probe failed: {done.stderr.strip()[-300:]}"
+    got = json.loads(done.stdout)
+    grown = got["after"]["VmRSS"] - got["before"]["VmRSS"]
+    peak = got["after"]["VmHWM"] - got["before"]["VmRSS"]
+    return (f"memory: a fresh process holds {got['before']['VmRSS']:.0f} MB after importing the lang layer; after one "
+            f"identifier decided Latin, Cyrillic, short uk/ru and non-candidate text: +{grown:.0f} MB RSS (peak +{peak:.0f} MB)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, default=REPO / ".." / "shared" / "data" / "wmt22-dev")
     parser.add_argument("--detectors", default="ours,ours-no-wordfreq,ours-no-rules,lingua-en-uk-ru,lingua-all,langid.py-en-uk-ru")
     parser.add_argument("--words-cache", type=Path, default=default_words_cache(), help="where the dictionary-uk/-ru word sources are kept (outside the repository)")
     parser.add_argument("--words-split", choices=("test", "dev"), default="test", help="dev: a disjoint draw for tuning")
+    parser.add_argument("--speed-docs", type=int, default=300, help="documents for the cost measurement (0: skip)")
+    parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--show-errors", type=int, default=0, help="print up to N errors of the first detector per set")
     args = parser.parse_args()
     docs, sents, frags = load(args.data)
@@ -319,6 +433,11 @@ def main() -> None:
                     print(f"  [{set_name}] {expected}->{got}: {text[:100]}", file=sys.stderr)
         first = False
         print(f"| {name} | " + " | ".join(cells) + f" | {speed:.0f} |", flush=True)
+    if args.speed_docs:
+        for line in measure_speed(args.data, args.speed_docs, args.repeats):
+            print(line, flush=True)
+        print(measure_memory(), flush=True)
+    print(f"load after: {os.getloadavg()[0]:.2f}")
 
 
 if __name__ == "__main__":

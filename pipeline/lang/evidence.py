@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from functools import lru_cache
 
 from .alphabets import CYRILLIC_ALPHABETS, RU_LETTERS, UK_LETTERS
 
@@ -19,24 +20,30 @@ _APOSTROPHES = "'’ʼ`"
 _WORD = re.compile(r"[^\W\d_]+(?:['’ʼ`][^\W\d_]+)*")
 
 
+_OTHER_APOSTROPHES = frozenset(_APOSTROPHES[1:])
+_TO_APOSTROPHE = str.maketrans({a: "'" for a in _APOSTROPHES[1:]})
+
+
 def words(text: str) -> list[str]:
     """Lower-cased words; apostrophes inside a word normalised to "'"."""
-    out = []
-    for match in _WORD.finditer(text.lower()):
-        w = match.group()
-        for a in _APOSTROPHES[1:]:
-            w = w.replace(a, "'")
-        out.append(w)
-    return out
+    lowered = text.lower()
+    if not _OTHER_APOSTROPHES.isdisjoint(lowered):
+        lowered = lowered.translate(_TO_APOSTROPHE)
+    return _WORD.findall(lowered)
 
 
 def marker_letters(candidates: list[str]) -> dict[str, set[str]]:
     """For each Cyrillic candidate, the letters no other Cyrillic candidate has."""
+    return _marker_letters(tuple(candidates))
+
+
+@lru_cache(maxsize=64)
+def _marker_letters(candidates: tuple[str, ...]) -> dict[str, frozenset[str]]:
     cyr = [c for c in candidates if c in CYRILLIC_ALPHABETS]
     out = {}
     for lang in cyr:
         others = set().union(*(set(CYRILLIC_ALPHABETS[o]) for o in cyr if o != lang)) if len(cyr) > 1 else set()
-        out[lang] = set(CYRILLIC_ALPHABETS[lang]) - others
+        out[lang] = frozenset(set(CYRILLIC_ALPHABETS[lang]) - others)
     return out
 
 

@@ -108,6 +108,8 @@ class LanguageIdentifier:
         # difference) and, for short text, the word-shape log-odds.
         self._facts: dict[str, tuple[int, float]] = {}
         self._shapes: dict[str, float] = {}
+        self._common: dict[str, dict[str, bool]] = {}
+        self._scripts: dict[str, str] = {}
         self._open_set = config.open_set and (open_detector is not None or config.backend == "lingua")
 
     def detect(self, text: str) -> Detection:
@@ -126,6 +128,35 @@ class LanguageIdentifier:
                 return other
         return found
 
+    def _plainly(self, text: str, lang: str) -> bool:
+        """Whether the text is plainly `lang` by its words: at least open_skip_share of them
+        are common `lang` words (Zipf >= open_skip_zipf, wordfreq). Asked before the
+        all-languages model, which costs milliseconds a sentence: most English sentences
+        of an English/Ukrainian/Russian archive end here. Sentences in other languages
+        share few common words with the candidate's (German with English: under half)."""
+        from .lexicon import frequency_table, wordfreq_languages
+
+        if self.config.open_skip_share > 1.0 or lang not in wordfreq_languages():
+            return False
+        found = [w for w in words(text) if "'" not in w]
+        if not found:
+            return False
+        common = self._common.get(lang)
+        if common is None:
+            common = self._common[lang] = {}
+        table = None
+        n = 0
+        for w in found:
+            hit = common.get(w)
+            if hit is None:
+                if table is None:
+                    table = frequency_table(lang)
+                if len(common) >= self.config.word_cache_size:
+                    common.clear()
+                hit = common[w] = table.zipf(w) >= self.config.open_skip_zipf
+            n += hit
+        return n >= self.config.open_skip_share * len(found)
+
     def _open_set_language(self, text: str, found: Detection) -> Detection | None:
         """A language outside the candidates, named when the all-languages model is sure
         of it: "Die Regierung hat ..." is German, not English with confidence 1.0. Only for
@@ -133,6 +164,8 @@ class LanguageIdentifier:
         keep), never against evidence (letters, function words) for a candidate, and only
         when the words are more usual in that language (word frequencies) than in the one
         the candidates gave: a character model alone calls some English sentences Latin."""
+        if self._plainly(text, found.lang):
+            return None
         if self._open is None:
             self._open = LinguaDetector(LinguaDetector.all_languages(), low_accuracy=self.config.open_low_accuracy)
         values = self._open.confidences(text)
@@ -151,8 +184,9 @@ class LanguageIdentifier:
         total = sum(counts.values())
         if not total:
             return Detection(UNDETERMINED, 0.0, "none", "none")
-        script = script_of(text)
-        major = _main_script(_frame_text(text), counts)
+        script = _script_from_counts(counts, total)
+        frame = _frame_text(text)
+        major = _main_script(frame, counts)
         share = counts[major] / total
         pool = self._by_script.get(major)
         if not pool:
@@ -161,7 +195,7 @@ class LanguageIdentifier:
         if len(pool) == 1:
             return Detection(pool[0], round(share, 4), script, "script")
         if major == "Cyrillic":
-            decided = self._evidence(_frame_text(text), pool, script, share)
+            decided = self._evidence(frame, pool, script, share)
             if isinstance(decided, Detection):
                 return decided
             pool = decided
@@ -288,6 +322,17 @@ class LanguageIdentifier:
     _RUN = re.compile(r"[^\W\d_]+(?:['’ʼ.\-][^\W\d_]+)*\.?")
     _QUOTED = re.compile(r"«([^»]{3,})»|“([^”]{3,})”|„([^“”]{3,})[“”]|\"([^\"]{3,})\"")
 
+    def _word_script(self, word: str) -> str:
+        """script_of(word, dominance=0.5), remembered: spans() asks it of every word."""
+        hit = self._scripts.get(word)
+        if hit is None:
+            if len(self._scripts) >= self.config.word_cache_size:
+                self._scripts.clear()
+            hit = script_of(word, dominance=0.5)
+            if self.config.word_cache_size:
+                self._scripts[word] = hit
+        return hit
+
     def spans(self, text: str, lang: str) -> list[Span]:
         """Stretches of `text` in another language than `lang`: runs of words in another
         script ("NATO", "Emmanuel Macron" in Cyrillic text) and quotations whose language
@@ -313,7 +358,7 @@ class LanguageIdentifier:
                     out.append(Span(run_start, end, found.lang, found.script))
 
         for match in self._RUN.finditer(text):
-            word_script = script_of(match.group(), dominance=0.5)
+            word_script = self._word_script(match.group())
             if word_script not in (home, "Mixed", "none"):
                 if run_start is not None and word_script == run_script and _only_gap(text[run_end : match.start()]):
                     run_end = match.end()
@@ -337,12 +382,23 @@ class LanguageIdentifier:
 _QUOTATION = re.compile(r"«[^»]*»|“[^”]*”|„[^“”]*[“”]|\"[^\"]*\"")
 
 
+def _script_from_counts(counts: Counter[str], total: int, dominance: float = 0.8) -> str:
+    """`script_of` from counts already made (every text is counted once)."""
+    name, n = counts.most_common(1)[0]
+    return name if n / total >= dominance else "Mixed"
+
+
+_QUOTE_MARKS = frozenset("«“„\"")
+
+
 def _frame_text(text: str) -> str:
     """The text outside quotations when that is most of it: a Ukrainian sentence quoting
     Russian is Ukrainian, and the quotation becomes a span."""
+    if _QUOTE_MARKS.isdisjoint(text):
+        return text  # most text: no quotation to leave out
     outside = _QUOTATION.sub(" ", text)
-    letters_out = sum(1 for c in outside if c.isalpha())
-    letters_all = sum(1 for c in text if c.isalpha())
+    letters_out = sum(map(str.isalpha, outside))
+    letters_all = sum(map(str.isalpha, text))
     return outside if letters_out * 2 >= letters_all and letters_out >= 3 else text
 
 

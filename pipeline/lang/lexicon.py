@@ -45,19 +45,17 @@ class FrequencyTable:
 
     def __init__(self, lang: str):
         self.lang = lang
-        hashes: list[int] = []
-        centi: list[int] = []
+        keys: list[np.ndarray] = []
+        centi: list[np.ndarray] = []
         for index, band in enumerate(word_bands(lang)):
-            # Band `index` holds words at -index centibels: Zipf 9 - index/100.
-            value = 900 - index
-            if value <= 0:
-                break
-            hashes.extend(map(hash, band))
-            centi.extend([value] * len(band))
-        keys = np.fromiter(hashes, dtype=np.int64, count=len(hashes))
-        order = np.argsort(keys, kind="stable")
-        self._keys = keys[order]
-        self._centi = np.asarray(centi, dtype=np.int16)[order]
+            # Band `index` holds words at -index centibels: Zipf 9 - index/100. Arrays per
+            # band, never one Python int per word: the build stays near the table's size.
+            keys.append(np.fromiter(map(hash, band), dtype=np.int64, count=len(band)))
+            centi.append(np.full(len(band), 900 - index, dtype=np.int16))
+        all_keys = np.concatenate(keys) if keys else np.zeros(0, dtype=np.int64)
+        order = np.argsort(all_keys, kind="stable")
+        self._keys = all_keys[order]
+        self._centi = (np.concatenate(centi) if centi else np.zeros(0, dtype=np.int16))[order]
         self.size = len(self._keys)
 
     def zipf(self, word: str) -> float:
@@ -76,7 +74,25 @@ class FrequencyTable:
 @lru_cache(maxsize=None)
 def frequency_table(lang: str) -> FrequencyTable:
     """One table per language and process, built on first use (a fraction of a second)."""
-    return FrequencyTable(lang)
+    table = FrequencyTable(lang)
+    release_build_memory()
+    return table
+
+
+def release_build_memory() -> None:
+    """Hand the heap freed by a one-off build (word lists read, then dropped) back to the
+    system: glibc keeps freed blocks otherwise, and the process would look as big as its
+    peak. A no-op where the C library has no malloc_trim."""
+    import ctypes
+    import ctypes.util
+    import gc
+
+    gc.collect()
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        libc.malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
 
 
 @lru_cache(maxsize=1)

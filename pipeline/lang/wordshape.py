@@ -16,7 +16,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from .lexicon import top_words
+from .lexicon import release_build_memory, top_words
 
 _LANGS = ("uk", "ru")
 # Word boundaries, apostrophe, hyphen and the letters of both languages; anything else is
@@ -28,7 +28,7 @@ _TO_SYMBOL = {ord(c): i + 1 for i, c in enumerate(_ALPHABET)}
 
 
 # UTF-16 code unit -> symbol, so a whole word list is encoded by one array look-up.
-_LOOKUP = np.full(65536, _OTHER, dtype=np.int64)
+_LOOKUP = np.full(65536, _OTHER, dtype=np.int8)
 for _code, _symbol in _TO_SYMBOL.items():
     _LOOKUP[_code] = _symbol
 _CYRILLIC_WORD = re.compile(r"^[а-яёіїєґ'-]+$")
@@ -41,17 +41,23 @@ def _symbols(text: str) -> np.ndarray:
     return _LOOKUP[np.frombuffer(text.encode("utf-16-le", "surrogatepass"), dtype=np.uint16)]
 
 
+def _code_type(n: int) -> type:
+    # 32-bit codes while they fit (order <= 5): half the memory while building.
+    return np.int32 if _BASE**n < 2**31 else np.int64
+
+
 def _codes(symbols: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
     """Integer codes of every n-gram of a symbol array, and whether each lies inside one
     padded word (no '>' before its last symbol, no '<' after its first)."""
     m = len(symbols) - n + 1
     if m <= 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool)
-    code = np.zeros(m, dtype=np.int64)
+    code = np.zeros(m, dtype=_code_type(n))
     inside = np.ones(m, dtype=bool)
     for k in range(n):
         part = symbols[k : k + m]
-        code = code * _BASE + part
+        code *= _BASE
+        code += part
         if k < n - 1:
             inside &= part != _END
         if k > 0:
@@ -81,17 +87,17 @@ class WordShapeModel:
     def __init__(self, n_words: int, order: int = 5):
         self.order = order
         lists = {lang: top_words(lang, n_words) for lang in _LANGS}
-        shared = set(lists["uk"]) & set(lists["ru"])
+        shared = set(lists["uk"]).intersection(lists["ru"])
         self.grams: dict[str, _Counts] = {}
         self.contexts: dict[str, _Counts] = {}
         for lang in _LANGS:
-            kept = [w for w in lists[lang] if w not in shared and _CYRILLIC_WORD.match(w)]
+            kept = [w for w in lists.pop(lang) if w not in shared and _CYRILLIC_WORD.match(w)]
             symbols = _symbols("".join(f"<{w}>" for w in kept))
-            codes, inside = _codes(symbols, order)
-            self.grams[lang] = _Counts(codes[inside])
-            codes, inside = _codes(symbols, order - 1)
-            self.contexts[lang] = _Counts(codes[inside])
-        del lists, shared
+            del kept
+            for n, into in ((order, self.grams), (order - 1, self.contexts)):
+                codes, inside = _codes(symbols, n)
+                into[lang] = _Counts(codes[inside])
+                del codes, inside
 
     def log_odds(self, word: str) -> float:
         """log P(word | uk) - log P(word | ru): the sum over the word's n-grams of
@@ -115,5 +121,7 @@ class WordShapeModel:
 
 @lru_cache(maxsize=2)
 def word_shape_model(n_words: int, order: int = 5) -> WordShapeModel:
-    return WordShapeModel(n_words, order)
+    model = WordShapeModel(n_words, order)
+    release_build_memory()
+    return model
 
