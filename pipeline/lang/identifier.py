@@ -22,7 +22,7 @@ from ..data import UNDETERMINED, Span
 from ..errors import ConfigError
 from ..lru import LRUCache
 from ..text.scripts import script_counts, script_of
-from .alphabets import script_of_lang
+from .alphabets import CYRILLIC_ALPHABETS, CYRILLIC_SIGNATURE_LETTERS, script_of_lang
 from .evidence import is_marked, lexical_vote, orthographic_counts, words, words_fit, zipf_difference
 
 if TYPE_CHECKING:
@@ -111,6 +111,15 @@ class LanguageIdentifier:
         self._common: dict[str, dict[str, bool]] = {}
         self._scripts: dict[str, str] = {}
         self._open_set = config.open_set and (open_detector is not None or config.backend == "lingua")
+        # Cyrillic languages that are not candidates but whose text could pass for one.
+        # Extra Cyrillic candidates (bg in extra_languages) are asked the same way; without
+        # an all-languages model (another backend, no open detector) none are.
+        others = [l for l in CYRILLIC_LETTER_SETS if l not in self.main]
+        if not self._open_set:
+            others = [l for l in others if l in self.extra]
+        if open_detector is None and config.backend != "lingua":
+            others = []
+        self._cyrillic_others = others
 
     def detect(self, text: str) -> Detection:
         hit = self._cache.get(text)
@@ -122,11 +131,43 @@ class LanguageIdentifier:
 
     def _detect(self, text: str) -> Detection:
         found = self._restricted(text)
-        if self._open_set and found.evidence in ("script", "statistics") and len(_WORD_RE.findall(text)) >= self.config.open_min_words:
+        if not (self._open_set or self._cyrillic_others) or len(_WORD_RE.findall(text)) < self.config.open_min_words:
+            return found
+        if script_of_lang(found.lang) == "Cyrillic":
+            other = self._other_cyrillic(text, found) if self._cyrillic_others else None
+        elif self._open_set and found.evidence in ("script", "statistics"):
             other = self._open_set_language(text, found)
-            if other is not None:
-                return other
-        return found
+        else:
+            other = None
+        return found if other is None else other
+
+    def _other_cyrillic(self, text: str, found: Detection) -> Detection | None:
+        """Bulgarian, Belarusian, Macedonian, Serbian, Kazakh, Mongolian text (when not
+        candidates) is named as itself, not as the Cyrillic candidate its letters and
+        words resemble ("Правителството прие във вторник нов закон" has ъ and Russian
+        words, and is Bulgarian). Asked only of text of open_min_words or more whose
+        Cyrillic letters all belong to that language's alphabet (and include its signature
+        letters where it has them: ә ғ қ ң ө ұ ү һ for Kazakh); then the all-languages model
+        must be sure of it and, when the letters alone do not rule the candidate out, the
+        words must fit it better than the candidate's. Cyrillic languages among
+        extra_languages are asked the same way (their letters rarely tell them from uk/ru)."""
+        letters = set(_CYRILLIC_LETTER.findall(text.lower()))
+        options = [
+            lang
+            for lang in self._cyrillic_others
+            if letters <= CYRILLIC_LETTER_SETS[lang]
+            and (lang not in CYRILLIC_SIGNATURE_LETTERS or not letters.isdisjoint(CYRILLIC_SIGNATURE_LETTERS[lang]))
+        ]
+        if not options:
+            return None
+        # Letters the decided language does not write (ў, ј, қ ...) already say it is not that.
+        ruled_out = not letters <= CYRILLIC_LETTER_SETS.get(found.lang, letters)
+        return self._open_set_language(text, found, allowed=options, check_words=not ruled_out)
+
+    def _open_model(self) -> "LinguaDetector":
+        if self._open is None:
+            self._open = LinguaDetector(LinguaDetector.all_languages(), low_accuracy=self.config.open_low_accuracy)
+        return self._open
 
     def _plainly(self, text: str, lang: str) -> bool:
         """Whether the text is plainly `lang` by its words: at least open_skip_share of them
@@ -157,7 +198,9 @@ class LanguageIdentifier:
             n += hit
         return n >= self.config.open_skip_share * len(found)
 
-    def _open_set_language(self, text: str, found: Detection) -> Detection | None:
+    def _open_set_language(
+        self, text: str, found: Detection, allowed: list[str] | None = None, check_words: bool = True
+    ) -> Detection | None:
         """A language outside the candidates, named when the all-languages model is sure
         of it: "Die Regierung hat ..." is German, not English with confidence 1.0. Only for
         text of open_min_words or more (short text is where the restriction earns its
@@ -166,18 +209,18 @@ class LanguageIdentifier:
         the candidates gave: a character model alone calls some English sentences Latin."""
         if self._plainly(text, found.lang):
             return None
-        if self._open is None:
-            self._open = LinguaDetector(LinguaDetector.all_languages(), low_accuracy=self.config.open_low_accuracy)
-        values = self._open.confidences(text)
+        values = self._open_model().confidences(text)
         if not values:
             return None
         lang = max(values, key=values.get)
         conf = values[lang]
-        if lang in self.candidates or conf < self.config.open_min_confidence:
+        if conf < self.config.open_min_confidence:
             return None
-        if not words_fit(text, lang, found.lang):
+        if (allowed is None and lang in self.candidates) or (allowed is not None and lang not in allowed):
             return None
-        return Detection(lang, round(conf, 4), found.script, "open-set")
+        if check_words and not words_fit(text, lang, found.lang):
+            return None
+        return Detection(lang, round(conf, 4), found.script, "statistics" if lang in self.candidates else "open-set")
 
     def _restricted(self, text: str) -> Detection:
         counts = script_counts(text)
@@ -403,6 +446,9 @@ def _frame_text(text: str) -> str:
 
 
 _WORD_RE = re.compile(r"[^\W\d_]+")
+_CYRILLIC_LETTER = re.compile(r"[\u0400-\u04ff\u0500-\u052f]")
+# Each Cyrillic language's lower-case letters, for the subset test in _other_cyrillic.
+CYRILLIC_LETTER_SETS = {lang: frozenset(letters) - {"'"} for lang, letters in CYRILLIC_ALPHABETS.items()}
 _CYRILLIC_LOWER = frozenset("абвгґдеєжзиіїйклмнопрстуфхцчшщьюяёыэъ")
 
 
