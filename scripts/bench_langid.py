@@ -413,6 +413,8 @@ def main() -> None:
     parser.add_argument("--show-errors", type=int, default=0, help="print up to N errors of the first detector per set")
     args = parser.parse_args()
     docs, sents, frags = load(args.data)
+    if not docs:
+        raise SystemExit(f"no WMT22 dev documents (*.jsonl) under {args.data}: pass --data")
     sets = {"documents": docs, "sentences": sents, "fragments (1-3 words)": frags, "tags": TAGS, "mixed lines": MIXED}
     try:
         singles, pairs = load_words(args.words_cache, split=args.words_split)
