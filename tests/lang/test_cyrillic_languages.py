@@ -86,3 +86,44 @@ def test_detect_names_bulgarian(tmp_path):
     assert result.exit_code == 0, result.output
     rows = [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
     assert [r["lang"] for r in rows] == ["bg", "ru"]
+
+
+def _article(paragraphs, tags, heading=None):
+    paras = [Block(kind="paragraph", text=p, segments=[Segment(p)]) for p in paragraphs]
+    head = Block(kind="heading", text=heading, segments=[Segment(heading)]) if heading else None
+    return Article(
+        id="a",
+        sections=[Section(heading=head, paragraphs=paras)],
+        tags=[Block(kind="tag", text=t, segments=[Segment(t)], is_tag=True) for t in tags],
+    )
+
+
+def test_short_blocks_only_the_script_decided_follow_the_article():
+    stage = DetectStage(Context(load_config(None)))
+    # Written for this test: a French article whose tags are single words.
+    art = _article(
+        ["Le conseil municipal a voté hier le budget de l'année prochaine.",
+         "Les travaux du nouveau pont commenceront au printemps, selon la mairie."],
+        ["économie", "cac 40"],
+        heading="Budget voté",
+    )
+    stage.process(art)
+    assert art.source.lang == "fr"
+    assert [t.lang for t in art.tags] == ["fr", "fr"]
+    assert art.sections[0].heading.lang == "fr"
+    assert all(s.lang == "fr" for t in art.tags for s in t.segments)
+
+
+def test_candidate_articles_keep_their_short_blocks():
+    stage = DetectStage(Context(load_config(None)))
+    english = _article(["The city council adopted next year's budget on Monday evening."], ["NEWS"])
+    stage.process(english)
+    assert english.source.lang == "en" and english.tags[0].lang == "en"
+    # A Ukrainian article's Latin-script tag is not Ukrainian: only a non-candidate article leads.
+    ukrainian = _article(["Міська рада ухвалила бюджет міста на наступний рік."], ["NATO", "НОВИНИ"])
+    stage.process(ukrainian)
+    assert [t.lang for t in ukrainian.tags] == ["en", "uk"]
+    # Short Cyrillic blocks with their own evidence in a Bulgarian article keep it.
+    bulgarian = _article([OTHERS[0][0], OTHERS[1][0]], ["НОВИНИ"])
+    stage.process(bulgarian)
+    assert bulgarian.source.lang == "bg" and bulgarian.tags[0].lang == "uk"
