@@ -167,13 +167,26 @@ class LangIdConfig(Section):
     # units more frequent in one language votes for it (short text, tags, headings).
     frequency_evidence: bool = True
     frequency_margin: float = Field(0.5, ge=0.0)
-    # Word shape for uk vs ru on text of at most word_shape_max_words words: a character
-    # 4-gram model learnt from the word_shape_words most frequent words of each language
-    # (wordfreq), its log-odds added to lingua's with this weight (pipeline/lang/wordshape.py).
+    # Short uk/ru text (at most word_shape_max_words Cyrillic words, no letter only one of
+    # them has) is decided by a sum of log-odds, each word adding: word_shape_weight times a
+    # character n-gram model's (order word_shape_order, learnt from the word_shape_words most
+    # frequent words of each language in wordfreq, less the shared ones;
+    # pipeline/lang/wordshape.py), frequency_weight times its Zipf difference (capped at
+    # frequency_cap, counted when at least frequency_margin), and function_word_weight /
+    # ending_weight for a function word / ending only one language has. lingua is not asked:
+    # on one to three words it is weaker than this sum (README, bench_langid.py).
     word_shape_evidence: bool = True
-    word_shape_words: int = Field(100_000, ge=1000)
+    word_shape_words: int = Field(400_000, ge=1000)
+    word_shape_order: int = Field(5, ge=2, le=6)
     word_shape_weight: float = Field(0.5, ge=0.0)
     word_shape_max_words: int = Field(3, ge=1)
+    frequency_weight: float = Field(2.0, ge=0.0)
+    frequency_cap: float = Field(3.0, ge=0.0)
+    function_word_weight: float = Field(5.0, ge=0.0)
+    ending_weight: float = Field(1.0, ge=0.0)
+    # Per-word facts (function word, ending, Zipf in uk/ru/en, word shape) kept for reuse,
+    # at most this many words (dropped all at once when full: cheaper than LRU order).
+    word_cache_size: int = Field(200_000, ge=0)
     # Any other language lingua knows is named (ISO 639-1) when an all-languages model gives
     # it at least open_min_confidence on a text of open_min_words or more words; shorter text
     # stays within `languages` + `extra_languages`. Such text is translated only through a
@@ -181,6 +194,11 @@ class LangIdConfig(Section):
     open_set: bool = True
     open_min_words: int = Field(4, ge=1)
     open_min_confidence: float = Field(0.9, ge=0.0, le=1.0)
+    # Before asking the all-languages model (milliseconds a sentence), a text at least
+    # open_skip_share of whose words are common words (Zipf >= open_skip_zipf) of the
+    # language the candidates gave is taken to be in it (> 1 always asks the model).
+    open_skip_share: float = Field(0.85, ge=0.0)
+    open_skip_zipf: float = Field(3.0, ge=0.0)
     # The all-languages model in lingua's low-accuracy mode: ~80 MB and milliseconds to load
     # instead of ~1 GB and tens of seconds; reliable on sentences, which is all it decides.
     open_low_accuracy: bool = True
