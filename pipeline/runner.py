@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from . import registry
+from . import malloc, registry
 from .config import Config
 from .context import Context
 from .data import Article
@@ -104,6 +104,10 @@ class Pipeline:
             stats.articles += len(live)
             stats.failed += sum(1 for a in live if not a.ok)
             stats.counts = dict(stage.counts)
+            if isinstance(stage, BatchStage):
+                # A model stage leaves its batch buffers on the heap: hand them back
+                # before the next stage or the outputs allocate elsewhere (malloc.trim).
+                malloc.trim()
         return articles
 
     def signature(self) -> dict[str, Any]:

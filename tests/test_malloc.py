@@ -65,3 +65,47 @@ def test_the_users_malloc_settings_are_kept(monkeypatch):
     monkeypatch.delenv("NEWSBRIDGE_MALLOC")
     if platform.system() == "Linux" and platform.libc_ver()[0] == "glibc":
         assert malloc.limit_arenas() is True and calls == [(malloc.M_ARENA_MAX, malloc.ARENAS)]
+
+
+# 200 MB in 64 KiB blocks (under glibc's mmap threshold: they live on the heap), all freed
+# but one allocated last, which pins the heap's top so glibc cannot shrink it by itself.
+TRIM_PROBE = """
+import ctypes, os, sys
+from pipeline import malloc
+from pipeline.threads import prepare_environment
+prepare_environment()
+libc = ctypes.CDLL(None)
+libc.malloc.restype = ctypes.c_void_p
+libc.malloc.argtypes = [ctypes.c_size_t]
+libc.free.argtypes = [ctypes.c_void_p]
+def rss_mb():
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+blocks = [libc.malloc(64 * 1024) for _ in range(3200)]
+for b in blocks:
+    ctypes.memset(b, 1, 64 * 1024)
+pin = libc.malloc(64 * 1024)
+for b in blocks:
+    libc.free(b)
+before = rss_mb()
+trimmed = malloc.trim()
+print(before, rss_mb(), trimmed)
+"""
+
+
+@pytest.mark.skipif(platform.system() != "Linux" or platform.libc_ver()[0] != "glibc", reason="glibc's malloc only")
+def test_trim_gives_freed_heap_back_to_the_os():
+    env = {k: v for k, v in os.environ.items() if k not in (*malloc.USER_SETTINGS, "NEWSBRIDGE_MALLOC")}
+    env["PYTHONPATH"] = str(REPO)
+    proc = subprocess.run([sys.executable, "-c", TRIM_PROBE], capture_output=True, text=True, cwd=REPO, env=env, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    before, after, trimmed = proc.stdout.split()
+    assert trimmed == "True"
+    assert float(before) - float(after) > 150, proc.stdout
+
+
+def test_trim_is_a_no_op_without_glibc(monkeypatch):
+    monkeypatch.setattr(malloc, "_trim", None)
+    monkeypatch.setattr(malloc.platform, "libc_ver", lambda: ("", ""))
+    assert malloc.trim() is False
+    assert malloc._trim is False  # looked up once, not on every call

@@ -56,3 +56,30 @@ def test_a_plugin_stage_is_checked_by_its_own_declaration(plugin_stages):
     check_stage_order(["clean", "segment", "detect", "summarize", "needs_summaries"])
     # A stage that declares nothing is not checked (and checks nothing after it).
     check_stage_order(["undeclared", "clean"])
+
+
+def test_the_heap_is_trimmed_after_each_model_stage_only(monkeypatch):
+    from pipeline import malloc
+    from pipeline.data import Article
+    from pipeline.runner import Pipeline
+    from pipeline.stages.base import BatchStage
+
+    calls: list[str] = []
+    monkeypatch.setattr(malloc, "trim", lambda: calls.append("trim") or True)
+
+    class Cpu(ArticleStage):
+        name = "cpu"
+
+        def process(self, article):
+            calls.append(self.name)
+
+    class Model(BatchStage):
+        def __call__(self, batch):
+            calls.append(self.name)
+            return batch
+
+    context = type("Ctx", (), {"config": None})()
+    first, second = Model(context), Model(context)
+    first.name, second.name = "model1", "model2"
+    Pipeline(context, [Cpu(context), first, second])._run_stages([Article(id="a")], 0, 3)
+    assert calls == ["cpu", "model1", "trim", "model2", "trim"]
