@@ -62,6 +62,11 @@ def create_app(service: Service, allowed_hosts: list[str] | None = None) -> Any:
         summary="Ukrainian/English summaries and aligned translations of news articles; LibreTranslate-compatible translation.",
         version=_version(),
         lifespan=lifespan,
+        # The docs pages are served below with their assets from here (offline).
+        docs_url=None,
+        redoc_url=None,
+        # No badge from Swagger's online validator: the page fetches nothing elsewhere.
+        swagger_ui_parameters={"validatorUrl": None},
     )
     app.state.service = service
 
@@ -100,8 +105,9 @@ def create_app(service: Service, allowed_hosts: list[str] | None = None) -> Any:
         response.headers.setdefault("X-Frame-Options", "DENY")
         return response
 
-    from . import api, web
+    from . import api, docs, web
 
+    app.include_router(docs.router(app))
     app.include_router(api.router)
     app.include_router(api.lt_router)
     app.include_router(web.router)
