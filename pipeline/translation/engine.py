@@ -17,8 +17,9 @@ Every request gets exactly one result.
 
 from __future__ import annotations
 
+import unicodedata
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ..backends.base import DecodeOptions
@@ -89,7 +90,7 @@ class TranslationEngine:
         self.cache: LRUCache[tuple[str, str, str], _Done] = LRUCache(
             self.config.cache_size,
             max_bytes=int(self.config.cache_mb * 2**20),
-            encode=asdict,
+            encode=_Done.to_dict,
             decode=_Done.from_dict,
         )
         context.caches["translate"] = self.cache
@@ -100,6 +101,8 @@ class TranslationEngine:
         self.router = Router(self.config)
         self.router.check_directions(context.catalog.specs)
         self.checked = CheckedTranslation(self.guards, self.options, self.language, self.counts)
+        # Tokens every input costs whatever its text (language code, </s>), per model ref.
+        self._fixed_tokens: dict[str, int] = {}
 
     # -- routing (routing.py) ----------------------------------------------------------
 
@@ -195,18 +198,18 @@ class TranslationEngine:
         self.counts["cache_hits"] += sum(1 for t in texts if t in known)
         todo = [t for t in dict.fromkeys(texts) if t not in known]
         if todo:
-            fresh = self._translate_fitting(self.context.translator(ref), tgt, todo)
+            fresh = self._translate_fitting(self.context.translator(ref), tgt, todo, ref)
             known.update(fresh)
             for t, done in fresh.items():
                 self.cache.put((ref, tgt, t), done)
         return [known[t] for t in texts]
 
-    def _translate_fitting(self, backend: "Translator", tgt: str, texts: list[str]) -> dict[str, _Done]:
+    def _translate_fitting(self, backend: "Translator", tgt: str, texts: list[str], ref: str = "") -> dict[str, _Done]:
         """Translate distinct texts, splitting any over the model's limit and rejoining it."""
         limit = min(self.config.max_input_tokens, backend.max_input_tokens)
         pieces: list[Piece] = []
         owners: list[int] = []
-        for i, (text, n) in enumerate(zip(texts, backend.count_tokens(texts))):
+        for i, (text, n) in enumerate(zip(texts, self._token_counts(backend, ref, texts, limit))):
             parts = [Piece(text)] if n <= limit else split_to_fit(text, backend.count_tokens, limit)
             if len(parts) > 1:
                 self.counts["chunked"] += 1
@@ -232,3 +235,25 @@ class TranslationEngine:
                 pieces=len(parts),
             )
         return out
+
+    def _token_counts(self, backend: "Translator", ref: str, texts: list[str], limit: int) -> list[int]:
+        """Each text's token count where it matters, else a bound under the limit.
+
+        Tokenising is the costly part of deciding whether a text fits, and the backend
+        tokenises every text again to translate it; most texts are far under the limit. A
+        subword token covers at least one character of the normalised text (one byte of it
+        under byte fallback), and a word-start marker may add one: so a text whose
+        NFKC-normalised UTF-8 bytes plus one plus the fixed tokens (language code, </s>)
+        are within the limit fits, whatever the split. Only the others are tokenised."""
+        key = ref or str(id(backend))
+        fixed = self._fixed_tokens.get(key)
+        if fixed is None:
+            fixed = self._fixed_tokens[key] = backend.count_tokens([""])[0]
+        room = limit - fixed - 1
+        bounds = [len(t) if t.isascii() else len(unicodedata.normalize("NFKC", t).encode("utf-8")) for t in texts]
+        unsure = [i for i, b in enumerate(bounds) if b > room]
+        counts = [fixed + 1 + b for b in bounds]
+        if unsure:
+            for i, n in zip(unsure, backend.count_tokens([texts[i] for i in unsure])):
+                counts[i] = n
+        return counts
