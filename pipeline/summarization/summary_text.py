@@ -8,7 +8,7 @@ import math
 import re
 from typing import Callable
 
-from ..text.chunking import group_consecutive, split_to_fit
+from ..text.chunking import group_consecutive, split_to_fit, token_bound
 from ..text.loops import find_loop
 
 CountTokens = Callable[[list[str]], list[int]]
@@ -29,6 +29,12 @@ def pack_chunks(units: list[str], count_tokens: CountTokens, limit: int) -> list
     if not units:
         return []
     overhead = count_tokens([""])[0]  # special tokens and task prefix, counted once per input
+    budget = max(limit - overhead, 1)
+    if sum(token_bound(u) for u in units) <= budget and count_tokens([" ".join(units)])[0] <= limit:
+        # Bounds alone put every unit under the limit and their sizes within the budget:
+        # the packing below would make them one chunk whatever their exact counts, and the
+        # joined text fits. No unit needs tokenising.
+        return [units]
     pieces: list[str] = []
     sizes: list[int] = []
     for unit, n in zip(units, count_tokens(units)):
@@ -36,7 +42,6 @@ def pack_chunks(units: list[str], count_tokens: CountTokens, limit: int) -> list
         part_counts = [n] if len(parts) == 1 else count_tokens(parts)
         pieces.extend(parts)
         sizes.extend(max(c - overhead, 1) for c in part_counts)
-    budget = max(limit - overhead, 1)
     # Balanced: aim at total/n per chunk rather than filling each to the brim and leaving a
     # small remainder, so every chunk gets a comparable share of the summary.
     goal = sum(sizes) / max(1, math.ceil(sum(sizes) / budget))

@@ -17,7 +17,6 @@ Every request gets exactly one result.
 
 from __future__ import annotations
 
-import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -25,7 +24,7 @@ from typing import TYPE_CHECKING
 from ..backends.base import DecodeOptions
 from ..data import UNDETERMINED
 from ..lru import LRUCache
-from ..text.chunking import Piece, join_pieces, split_to_fit
+from ..text.chunking import Piece, join_pieces, split_to_fit, token_bound
 from .checked import CheckedTranslation, Done
 from .guards import LanguageCheck, collapse_loops, find_loop, missing_numbers
 from .routing import Hop, Router
@@ -237,22 +236,15 @@ class TranslationEngine:
         return out
 
     def _token_counts(self, backend: "Translator", ref: str, texts: list[str], limit: int) -> list[int]:
-        """Each text's token count where it matters, else a bound under the limit.
-
-        Tokenising is the costly part of deciding whether a text fits, and the backend
-        tokenises every text again to translate it; most texts are far under the limit. A
-        subword token covers at least one character of the normalised text (one byte of it
-        under byte fallback), and a word-start marker may add one: so a text whose
-        NFKC-normalised UTF-8 bytes plus one plus the fixed tokens (language code, </s>)
-        are within the limit fits, whatever the split. Only the others are tokenised."""
+        """Each text's token count where it matters, else a bound within the limit: the
+        backend tokenises every text again to translate it, and most texts are far under
+        the limit (text.chunking.token_bound); only the others are tokenised here."""
         key = ref or str(id(backend))
         fixed = self._fixed_tokens.get(key)
         if fixed is None:
             fixed = self._fixed_tokens[key] = backend.count_tokens([""])[0]
-        room = limit - fixed - 1
-        bounds = [len(t) if t.isascii() else len(unicodedata.normalize("NFKC", t).encode("utf-8")) for t in texts]
-        unsure = [i for i, b in enumerate(bounds) if b > room]
-        counts = [fixed + 1 + b for b in bounds]
+        counts = [fixed + token_bound(t) for t in texts]
+        unsure = [i for i, n in enumerate(counts) if n > limit]
         if unsure:
             for i, n in zip(unsure, backend.count_tokens([texts[i] for i in unsure])):
                 counts[i] = n
