@@ -8,7 +8,7 @@ import math
 import re
 from typing import Callable
 
-from ..text.chunking import group_consecutive, split_to_fit, token_bound
+from ..text.chunking import group_consecutive, split_to_fit
 from ..text.loops import find_loop
 
 CountTokens = Callable[[list[str]], list[int]]
@@ -30,10 +30,9 @@ def pack_chunks(units: list[str], count_tokens: CountTokens, limit: int) -> list
         return []
     overhead = count_tokens([""])[0]  # special tokens and task prefix, counted once per input
     budget = max(limit - overhead, 1)
-    if sum(token_bound(u) for u in units) <= budget and count_tokens([" ".join(units)])[0] <= limit:
-        # Bounds alone put every unit under the limit and their sizes within the budget:
-        # the packing below would make them one chunk whatever their exact counts, and the
-        # joined text fits. No unit needs tokenising.
+    if count_tokens([" ".join(units)])[0] <= limit:
+        # The whole text fits: one chunk, no unit tokenised (the caller has usually
+        # counted the joined text already: summarization.mapreduce keeps a memo).
         return [units]
     pieces: list[str] = []
     sizes: list[int] = []
