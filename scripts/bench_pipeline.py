@@ -516,7 +516,7 @@ def main() -> None:
                         help="the first M of them for naive, marian and the ctranslate2_int8 run they are compared with (default 2)")
     parser.add_argument("--paced-tok-s", type=float, default=10000.0, help="prefetch_on/off: the paced backends' target tok/s (default 10000)")
     parser.add_argument("--paced-batch", type=int, default=2, help="prefetch_on/off: articles per batch (default 2)")
-    parser.add_argument("--repeats", type=int, default=2, help="interleaved rounds (default 2)")
+    parser.add_argument("--repeats", type=int, default=3, help="interleaved rounds (default 3)")
     parser.add_argument("--threads", type=int, default=2, help="runtime.threads (default 2; engine_echo always 1)")
     parser.add_argument("--beams", type=int, default=1, help="beam size for translation and summaries (default 1)")
     parser.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
@@ -573,8 +573,11 @@ def main() -> None:
         base = report["naive"]["articles_s"]
         for key in ("marian", "ctranslate2_int8@naive" if "ctranslate2_int8@naive" in report else "ctranslate2_int8"):
             if key in report:
-                report[key.split("@")[0]]["x_naive_articles_s"] = round(report[key]["articles_s"] / base, 2)
-                report[key.split("@")[0]]["x_naive_on"] = f"the same {m_articles} articles"
+                target = report[key.split("@")[0]]
+                target["x_naive_articles_s"] = round(report[key]["articles_s"] / base, 2)
+                target["x_naive_on"] = f"the same {m_articles} articles"
+                # Round by round (the runs next to each other in time, so under similar load).
+                target["x_naive_rounds"] = [round(n / o, 2) for n, o in zip(report["naive"]["wall_s"]["all"], report[key]["wall_s"]["all"])]
     report["workload"] = {"articles": n, "naive_articles": m_articles, "source": "en-uk.jsonl (English sources)", "beams": args.beams, "threads": args.threads,
                           "device": args.device, "repeats": args.repeats,
                           "lengths": f"translations ceil({LENGTH_RATIO} x input tokens), summaries {SECTION_TOKENS}/{ARTICLE_TOKENS} tokens",
@@ -605,6 +608,10 @@ def table(report: dict) -> str:
         per_stage = ", ".join(f"{n} {s:.2f}s ({r['stage_model_share'].get(n, 0):.0%} model)" for n, s in r["stage_s"].items())
         lines.append(f"{k}: wall {r['wall_s']['median']:.2f}s (+ load {r['load_s']:.1f}s); model {sum(r['model_s'].values()):.2f}s, "
                      f"CPU stages {r['cpu_stages_s']:.2f}s, all stages summed over threads {r['stages_sum_s']:.2f}s; stages: {per_stage}")
+    for k in ("marian", "ctranslate2_int8"):
+        if "x_naive_rounds" in report.get(k, {}):
+            lines.append(f"{k} / naive on the same {w['naive_articles']} articles, round by round: "
+                         + ", ".join(f"{x}x" for x in report[k]["x_naive_rounds"]))
     if "engine_echo" in report:
         e = report["engine_echo"]
         f = e["first_job"]
