@@ -441,8 +441,11 @@ class DigestConfig(Section):
 class BatchConfig(Section):
     """`newsbridge batch`: archives in, resumable parallel outputs out (pipeline/batch/)."""
 
-    # Articles read, processed, written and committed to the ledger together: the unit of
-    # resuming (a kill loses at most one batch of work) and of memory use.
+    # A work unit: this many consecutive records (articles, unreadable records, duplicates)
+    # in input order, processed as one batch, committed together, given whole to one
+    # worker: the grain of resuming (a kill loses at most one unit), of sharing out work
+    # and of memory use. Being a function of the inputs alone, it makes every worker count
+    # and every resume write the same bytes (README, "Batch jobs over archives").
     batch_size: int = Field(32, ge=1)
     # Files taken from input directories: a glob matching the path relative to the input
     # directory or the file name. Files given by name are always read.
