@@ -345,7 +345,7 @@ def register_backends(data: Path) -> None:
             bounds = [max_new_tokens] * len(texts) if isinstance(max_new_tokens, int) else list(max_new_tokens)
             return [" ".join(t.split()[: max(1, int(b / 1.3))]) for t, b in zip(texts, bounds)]
 
-    pace = float(os.environ.get("BENCH_PACED_TOK_S") or 0)
+    pace = float(os.environ.get("BENCH_PACED_TOK_S") or 10000)
 
     class PacedTranslator(EchoTranslator):
         """The echo translator, paced like an accelerator: sleeps tokens / pace seconds
