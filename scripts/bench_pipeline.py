@@ -22,7 +22,9 @@ output by construction), caches as configured by default. Variants:
   naive             per-segment generate() (float32), per-section generate() summaries,
                     no batching across articles (batch.batch_size=1)
   marian            translate.backend=marian (float32), batched summaries (float32)
-  ctranslate2_int8  translate.backend=ctranslate2 (int8), summarize.quantize=dynamic_int8
+  ctranslate2_int8  translate.backend=ctranslate2 and summarize.backend=ctranslate2 (the
+                    same BART converted once, int8; int8_float16 on CUDA): no torch in the
+                    process
   ctranslate2_int8_translate_only   the same without the summarize stage (peak RSS of
                     the translation side alone)
   engine_echo       both models replaced by instant echo backends (the translation is the
@@ -44,7 +46,8 @@ median reported. Each process reports: wall time, time inside model calls per st
 CPU time, target tokens generated (translations + summaries), peak RSS (ru_maxrss of the
 child). naive and marian (same float32 weights) must write the same texts: compared by
 hash, a mismatch stops the benchmark. Same threads (runtime.threads) and the CLI's malloc
-(glibc defaults) everywhere.
+setting (pipeline/malloc.py: one arena; NEWSBRIDGE_MALLOC=glibc in the environment keeps
+glibc's defaults, in the children as in the CLI) everywhere.
 
 --json prints one object: {"naive": {...}, "ctranslate2_int8": {...}, "marian": {...},
 "engine_echo": {"tok_s_per_thread", ...}, "machine": ..., "workload": ...}.
@@ -124,8 +127,9 @@ def overrides(variant: str, args) -> list[str]:
     elif variant == "marian":
         sets += ["translate.backend=marian"]
     elif variant.startswith("ctranslate2_int8"):
-        sets += ["translate.backend=ctranslate2", "summarize.quantize=" + ("dynamic_int8" if args.device == "cpu" else "none"),
-                 "translate.ctranslate2.compute_type=" + ("int8" if args.device == "cpu" else "int8_float16")]
+        compute = "int8" if args.device == "cpu" else "int8_float16"
+        sets += ["translate.backend=ctranslate2", "summarize.backend=ctranslate2",
+                 f"translate.ctranslate2.compute_type={compute}", f"summarize.ctranslate2.compute_type={compute}"]
         if variant.endswith("translate_only"):
             sets += ["pipeline.stages=[clean,segment,detect,translate]"]
     elif variant == "engine_echo":
@@ -447,7 +451,11 @@ def child_main(args) -> None:
     sys.path.insert(0, str(REPO))
     register_backends(Path(args.data))
     install_timers()
+    from pipeline.threads import prepare_environment
 
+    # What every newsbridge command does first (threads, malloc arenas), before lingua is
+    # warmed here, as the command would load it under these settings.
+    prepare_environment()
     warm_lingua(Path(args.data))
     out = Path(args.out)
     first = None
@@ -460,9 +468,9 @@ def child_main(args) -> None:
     result = run_job(args, out)
     if first is not None:
         result["first_job"] = first
-    import resource
-
-    result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    # VmHWM: ru_maxrss would count the parent's memory too (Linux carries it across fork
+    # and exec), and the parent may have just converted a model.
+    result["peak_rss_mb"] = benchlib.peak_rss_mb()
     print("BENCH " + json.dumps(result), flush=True)
 
 
@@ -582,7 +590,7 @@ def main() -> None:
     m = benchlib.machine()
     model_dir = bench_translate.build_model(Path(args.data))
     bench_translate.build_ct2(model_dir)
-    bench_summarize.build_model(Path(args.cache), Path(args.data))
+    build_ct2_summarizer(bench_summarize.build_model(Path(args.cache), Path(args.data)), bench_translate.CACHE / "ct2")
     archive = WORK / f"archive-{args.articles}.jsonl"
     n = write_archive(archive, args.articles, Path(args.data))
     m_articles = min(args.naive_articles, n)
@@ -623,12 +631,25 @@ def main() -> None:
     report["workload"] = {"articles": n, "naive_articles": m_articles, "source": "en-uk.jsonl (English sources)", "beams": args.beams, "threads": args.threads,
                           "device": args.device, "repeats": args.repeats,
                           "lengths": f"translations ceil({LENGTH_RATIO} x input tokens), summaries {SECTION_TOKENS}/{ARTICLE_TOKENS} tokens",
-                          "guards": "checks on, retry off", "malloc": "glibc defaults (as the CLI)",
+                          "guards": "checks on, retry off", "malloc": benchlib.malloc_note(),
                           "paced": {"tok_s": args.paced_tok_s, "batch": args.paced_batch}}
     report["machine"] = benchlib.finish_machine(m)
     print(table(report), file=sys.stderr if args.json else sys.stdout)
     if args.json:
         print(json.dumps(report, indent=1))
+
+
+def build_ct2_summarizer(model_dir: Path, ct2_dir: Path) -> Path:
+    """The BART's CTranslate2 int8 copy, where summarize.backend=ctranslate2 looks for it
+    (translate.ctranslate2.models_dir / the name the config gives the model); once."""
+    from pipeline.backends.ct2 import MARKER, convert_summarizer, converted_name, source_signature
+
+    target = ct2_dir / converted_name(str(model_dir))
+    marker = target / MARKER
+    if marker.exists() and json.loads(marker.read_text()).get("source_signature") == source_signature(model_dir):
+        return target
+    print("converting the summariser to CTranslate2 int8 (once) ...", file=sys.stderr)
+    return convert_summarizer(model_dir, target, "int8", force=True)
 
 
 def table(report: dict) -> str:

@@ -34,8 +34,32 @@ class DetectStage(ArticleStage):
         return self.identifier.detect(text)
 
     def process(self, article: Article) -> None:
-        for block in article.text_blocks():
-            self.detect_block(block)
+        found = [(block, self.detect_block(block)) for block in article.text_blocks()]
+        self._aggregate(article)
+        if self._follow_article(article.source.lang, found):
+            self._aggregate(article)
+
+    def _follow_article(self, lang: str, found: list[tuple[Block, list[Detection]]]) -> bool:
+        """In an article named a language outside the candidates (French), a short block
+        that only its script decided ("économie", "cac 40" are Latin, and English is the
+        one Latin candidate) is in the article's language, not English with confidence 1."""
+        if lang == UNDETERMINED or lang in self.identifier.candidates:
+            return False
+        changed = False
+        for block, detections in found:
+            if not detections or any(d.evidence != "script" for d in detections):
+                continue
+            if block.lang == lang or script_of_lang(block.lang) != script_of_lang(lang):
+                continue
+            block.lang = lang
+            for seg in block.segments:
+                seg.lang = lang
+                seg.spans = self.identifier.spans(seg.text, lang)
+            self.counts["blocks_following_article"] += 1
+            changed = True
+        return changed
+
+    def _aggregate(self, article: Article) -> None:
         body_chars: Counter[str] = Counter()
         for section in article.sections:
             section_chars: Counter[str] = Counter()
@@ -52,8 +76,9 @@ class DetectStage(ArticleStage):
         elif article.title is not None:
             article.source.lang = article.title.lang
 
-    def detect_block(self, block: Block) -> None:
-        """Language of each segment, the block's = that of most of its text."""
+    def detect_block(self, block: Block) -> list[Detection]:
+        """Language of each segment, the block's = that of most of its text; returns what
+        the identifier said of each segment."""
         cfg = self.config.langid
         segments = block.segments or [Segment(text=block.text)]
         found = [self.detect(seg.text) for seg in segments]
@@ -72,7 +97,7 @@ class DetectStage(ArticleStage):
         block.script = script_of(block.text)
         self.counts["blocks"] += 1
         if not block.segments:
-            return
+            return found
         for seg, one in zip(block.segments, found):
             short = len(seg.text.split()) <= cfg.short_words
             weak = one.evidence in ("statistics", "open-set", "none") and one.confidence < cfg.short_min_confidence
@@ -83,6 +108,7 @@ class DetectStage(ArticleStage):
             seg.spans = self.identifier.spans(seg.text, seg.lang) if may_have_spans(seg.text, seg.lang) else []
             self.counts["segments"] += 1
             self.counts["spans"] += len(seg.spans)
+        return found
 
 
 def may_have_spans(text: str, lang: str) -> bool:
