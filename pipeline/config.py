@@ -167,13 +167,26 @@ class LangIdConfig(Section):
     # units more frequent in one language votes for it (short text, tags, headings).
     frequency_evidence: bool = True
     frequency_margin: float = Field(0.5, ge=0.0)
-    # Word shape for uk vs ru on text of at most word_shape_max_words words: a character
-    # 4-gram model learnt from the word_shape_words most frequent words of each language
-    # (wordfreq), its log-odds added to lingua's with this weight (pipeline/lang/wordshape.py).
+    # Short uk/ru text (at most word_shape_max_words Cyrillic words, no letter only one of
+    # them has) is decided by a sum of log-odds, each word adding: word_shape_weight times a
+    # character n-gram model's (order word_shape_order, learnt from the word_shape_words most
+    # frequent words of each language in wordfreq, less the shared ones;
+    # pipeline/lang/wordshape.py), frequency_weight times its Zipf difference (capped at
+    # frequency_cap, counted when at least frequency_margin), and function_word_weight /
+    # ending_weight for a function word / ending only one language has. lingua is not asked:
+    # on one to three words it is weaker than this sum (README, bench_langid.py).
     word_shape_evidence: bool = True
-    word_shape_words: int = Field(100_000, ge=1000)
+    word_shape_words: int = Field(400_000, ge=1000)
+    word_shape_order: int = Field(5, ge=2, le=6)
     word_shape_weight: float = Field(0.5, ge=0.0)
     word_shape_max_words: int = Field(3, ge=1)
+    frequency_weight: float = Field(2.0, ge=0.0)
+    frequency_cap: float = Field(3.0, ge=0.0)
+    function_word_weight: float = Field(5.0, ge=0.0)
+    ending_weight: float = Field(1.0, ge=0.0)
+    # Per-word facts (function word, ending, Zipf in uk/ru/en, word shape) kept for reuse,
+    # at most this many words (dropped all at once when full: cheaper than LRU order).
+    word_cache_size: int = Field(200_000, ge=0)
     # Any other language lingua knows is named (ISO 639-1) when an all-languages model gives
     # it at least open_min_confidence on a text of open_min_words or more words; shorter text
     # stays within `languages` + `extra_languages`. Such text is translated only through a
@@ -181,6 +194,11 @@ class LangIdConfig(Section):
     open_set: bool = True
     open_min_words: int = Field(4, ge=1)
     open_min_confidence: float = Field(0.9, ge=0.0, le=1.0)
+    # Before asking the all-languages model (milliseconds a sentence), a text at least
+    # open_skip_share of whose words are common words (Zipf >= open_skip_zipf) of the
+    # language the candidates gave is taken to be in it (> 1 always asks the model).
+    open_skip_share: float = Field(0.85, ge=0.0)
+    open_skip_zipf: float = Field(3.0, ge=0.0)
     # The all-languages model in lingua's low-accuracy mode: ~80 MB and milliseconds to load
     # instead of ~1 GB and tens of seconds; reliable on sentences, which is all it decides.
     open_low_accuracy: bool = True
@@ -344,8 +362,23 @@ class ExtractiveConfig(Section):
     min_content_words: int = Field(3, ge=0)
 
 
+class SummarizeCTranslate2Config(Section):
+    """`summarize.backend: ctranslate2`: summarisers converted by `newsbridge models convert`
+    (kept with the converted translation models, in translate.ctranslate2.models_dir)."""
+
+    # auto: int8 on CPU; bfloat16 (or float16) on CUDA. Any type CTranslate2 supports on
+    # the device is accepted (int8, int8_float32, int8_float16, float16, bfloat16, float32).
+    compute_type: str = "auto"
+    # Weight type `models convert` writes for summarisers.
+    quantization: Literal["int8", "int8_float16", "int8_bfloat16", "float16", "bfloat16", "float32"] = "int8"
+    # Parallel generations (CTranslate2 inter_threads); intra-op threads follow runtime.threads.
+    inter_threads: int = Field(1, ge=1)
+
+
 class SummarizeConfig(Section):
-    # seq2seq: abstractive, needs model weights; extractive: offline baseline, no weights.
+    # seq2seq: abstractive with transformers (torch); ctranslate2: the same models
+    # converted to CTranslate2 (int8 on CPU, no torch in the process); extractive: offline
+    # baseline, no weights.
     backend: str = "seq2seq"
     # en_then_translate: summarise the English text (source or translation) with `model`,
     #   translate the summary to Ukrainian.
@@ -404,6 +437,14 @@ class SummarizeConfig(Section):
     cache_size: int = Field(10_000, ge=0)
     cache_mb: float = Field(16, ge=0)
     extractive: ExtractiveConfig = Field(default_factory=ExtractiveConfig)
+    ctranslate2: SummarizeCTranslate2Config = Field(default_factory=SummarizeCTranslate2Config)
+
+    @model_validator(mode="after")
+    def _quantize_is_for_torch(self) -> "SummarizeConfig":
+        if self.quantize != "none" and self.backend == "ctranslate2":
+            raise ValueError("summarize.quantize is torch's (backend seq2seq); with backend ctranslate2 the weights are "
+                             "quantised at conversion: set summarize.ctranslate2.compute_type (int8 by default on CPU)")
+        return self
 
     @model_validator(mode="after")
     def _per_language_models(self) -> "SummarizeConfig":
@@ -441,8 +482,11 @@ class DigestConfig(Section):
 class BatchConfig(Section):
     """`newsbridge batch`: archives in, resumable parallel outputs out (pipeline/batch/)."""
 
-    # Articles read, processed, written and committed to the ledger together: the unit of
-    # resuming (a kill loses at most one batch of work) and of memory use.
+    # A work unit: this many consecutive records (articles, unreadable records, duplicates)
+    # in input order, processed as one batch, committed together, given whole to one
+    # worker: the grain of resuming (a kill loses at most one unit), of sharing out work
+    # and of memory use. Being a function of the inputs alone, it makes every worker count
+    # and every resume write the same bytes (README, "Batch jobs over archives").
     batch_size: int = Field(32, ge=1)
     # Files taken from input directories: a glob matching the path relative to the input
     # directory or the file name. Files given by name are always read.

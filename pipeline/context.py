@@ -27,8 +27,8 @@ class Context:
         self._summarizers: dict[str, "Summarizer"] = {}
         self._engine: "TranslationEngine | None" = None
         self.models_used: dict[str, dict[str, Any]] = {}
-        # Caches whose hits change what reaches a model (see lru.py): a batch job saves
-        # them with each commit so that a resumed job writes what an unbroken one would.
+        # Caches whose hits change what reaches a model: a batch job clears them at each
+        # work unit, so a hit never returns what another batch shape decoded (batch/engine.py).
         self.caches: dict[str, "LRUCache[Any, Any]"] = {}
 
     def translator(self, ref: str) -> "Translator":

@@ -17,6 +17,7 @@ import json
 import sys
 from collections import OrderedDict
 from dataclasses import fields, is_dataclass
+from functools import lru_cache
 from typing import Any, Callable, Generic, Hashable, Iterable, TypeVar
 
 K = TypeVar("K", bound=Hashable)
@@ -40,9 +41,16 @@ def approx_size(obj: Any) -> int:
         return sys.getsizeof(obj) + sum(approx_size(x) for x in obj)
     if isinstance(obj, dict):
         return sys.getsizeof(obj) + sum(approx_size(k) + approx_size(v) for k, v in obj.items())
-    if is_dataclass(obj) and not isinstance(obj, type):
-        return sys.getsizeof(obj) + 100 + sum(approx_size(getattr(obj, f.name)) for f in fields(obj))
+    names = _field_names(type(obj))
+    if names:
+        return sys.getsizeof(obj) + 100 + sum(approx_size(getattr(obj, name)) for name in names)
     return sys.getsizeof(obj)
+
+
+@lru_cache(maxsize=256)
+def _field_names(cls: type) -> tuple[str, ...]:
+    """A dataclass's field names, once per class (fields() is slow; every cache put asks)."""
+    return tuple(f.name for f in fields(cls)) if is_dataclass(cls) else ()
 
 
 class LRUCache(Generic[K, V]):

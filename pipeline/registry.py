@@ -66,6 +66,7 @@ summarizers = Registry(
     "summarization backend",
     {
         "seq2seq": "pipeline.backends.seq2seq:Seq2SeqSummarizer",
+        "ctranslate2": "pipeline.backends.ct2_summarizer:CTranslate2Summarizer",
         "extractive": "pipeline.backends.extractive:ExtractiveSummarizer",
     },
 )

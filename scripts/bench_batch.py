@@ -19,9 +19,10 @@ Options: --sizes 1000,10000  --batch-size 32  --format jsonl|txt (one JSONL file
 local W=1, Ray W=1 and Ray W=2, one torch thread per worker (runtime.threads=1), the
 variants interleaved --repeats times (default 2), on a local Ray cluster started once for
 the benchmark (its start time is reported apart: on a real cluster it is paid once, by
-`ray start`). Reports Ray's own overhead at W=1 (target <= 10%) and the W=2 speed-up,
-checks that local W=1 and Ray W=1 wrote the same bytes and W=2 the same articles, and
-takes /tmp/newsbridge-bench.lock itself (the machine is shared).
+`ray start`). Reports min and median wall times, Ray's own overhead at W=1 (target <= 10%)
+and the W=2 speed-up, checks that all three wrote the same bytes (every output, and the
+manifest apart from timings and the executor). Run it under
+`flock /tmp/newsbridge-bench.lock`, as every benchmark here (the machine is shared).
 """
 
 from __future__ import annotations
@@ -92,6 +93,7 @@ def run_once(archive: Path, out: Path, models_root: Path, batch_size: int, extra
         "wall_s": wall,
         "peak_rss_mb": usage.ru_maxrss / 1024,
         "stages_s": t["stages"],
+        "run_s": t.get("run", 0.0),  # inside the worker(s), summed over workers
         "load_s": t["load"],
         "read_s": t["read"],
         "write_s": t["write"],
@@ -111,19 +113,22 @@ def _load() -> str:
 
 def _same_bytes(a: Path, b: Path) -> bool:
     names = ("articles.jsonl", "errors.jsonl", "duplicates.jsonl", "articles.parquet", "pairs.tsv", "pairs.tmx")
-    return all((a / n).read_bytes() == (b / n).read_bytes() for n in names)
+    return all((a / n).read_bytes() == (b / n).read_bytes() for n in names) and _stable_manifest(a) == _stable_manifest(b)
+
+
+def _stable_manifest(out: Path) -> dict:
+    """manifest.json without what names the run (times, sessions, the executor)."""
+    volatile = ("out", "started", "finished", "finalize_seconds", "last_session", "sessions", "executor")
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    return {k: v for k, v in manifest.items() if k not in volatile}
 
 
 def ray_main(args) -> int:
     """local W=1 vs Ray W=1 vs Ray W=2 on one archive, interleaved, one thread per worker."""
-    import fcntl
     import platform
     import statistics
     from importlib import metadata
 
-    lock = open("/tmp/newsbridge-bench.lock", "a")
-    print("waiting for /tmp/newsbridge-bench.lock ...", flush=True)
-    fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
     os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")  # listen on 127.0.0.1 only (see ray_executor)
     os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
     # Like with like: workers at the CLI's priority, as the job's own cluster runs them
@@ -153,6 +158,10 @@ def ray_main(args) -> int:
         "ray W=2": ["--executor", "ray", "--workers", "2", "--ray-address", address],
     }
     walls: dict[str, list[float]] = {name: [] for name in variants}
+    # A job's wall time minus its worker's own run (W=1): process start, imports, planning,
+    # placing the worker (Ray: connect, schedule, start a worker process), merging. Ray's own
+    # cost is the difference of these, free of the load noise in the models' share.
+    outside: dict[str, list[float]] = {name: [] for name in variants}
     names = list(variants)
     try:
         for rep in range(args.repeats):
@@ -161,29 +170,43 @@ def ray_main(args) -> int:
                 out = args.work / f"out-{name.replace(' ', '').replace('=', '')}"
                 row = run_once(archive, out, models_root, args.batch_size, sets, variants[name])
                 walls[name].append(row["wall_s"])
-                print(f"  repeat {rep + 1} {name:>9}: wall {row['wall_s']:6.1f} s, {row['written']} written, "
+                outside[name].append(row["wall_s"] - row["run_s"])
+                beyond = f"outside the worker {outside[name][-1]:4.1f} s, " if name.endswith("W=1") else ""
+                print(f"  repeat {rep + 1} {name:>9}: wall {row['wall_s']:6.1f} s, {beyond}"
+                      f"{row['written']} written, "
                       f"stages {row['stages_s']:.1f} worker-s, load {row['load_s']:.1f} worker-s ({_load()})", flush=True)
     finally:
         ray.shutdown()
     base = {name: args.work / f"out-{name.replace(' ', '').replace('=', '')}" for name in names}
-    same_w1 = _same_bytes(base["local W=1"], base["ray W=1"])
-    ids = [[json.loads(line)["id"] for line in open(base[name] / "articles.jsonl", encoding="utf-8")] for name in names]
-    same_articles = ids[0] == ids[1] == ids[2]
+    same = {name: _same_bytes(base["local W=1"], base[name]) for name in names[1:]}
     med = {name: statistics.median(v) for name, v in walls.items()}
-    overhead = med["ray W=1"] / med["local W=1"] - 1
-    print(f"\n{n} articles, batch size {args.batch_size}, 1 thread per worker, median of {args.repeats}:")
+    low = {name: min(v) for name, v in walls.items()}
+    overhead_med = med["ray W=1"] / med["local W=1"] - 1
+    overhead_min = low["ray W=1"] / low["local W=1"] - 1
+    size = args.batch_size
+    chunks = -(-n // size)
+    shares = [sum(min(size, n - k * size) for k in range(r, chunks, 2)) for r in range(2)]
+    print(f"\n{n} articles, work units of {size} ({chunks} units; W=2 shares {shares[0]}/{shares[1]} articles), "
+          f"1 thread per worker, {args.repeats} interleaved repeats:")
     for name in names:
-        print(f"  {name:>9}: {med[name]:6.1f} s  (runs: {', '.join(f'{w:.1f}' for w in walls[name])})")
-    print(f"Ray's own overhead at W=1: {100 * overhead:+.1f}% (target <= 10%): {'PASS' if overhead <= 0.10 else 'FAIL'}"
-          f"  [+ {cluster_start:.1f} s once to start a local cluster]")
-    print(f"W=2 speed-up: {med['ray W=1'] / med['ray W=2']:.2f}x over Ray W=1, {med['local W=1'] / med['ray W=2']:.2f}x "
-          f"over local W=1 ({os.cpu_count()} CPUs shared with other users; {_load()} at the end)")
-    print(f"outputs: local W=1 and Ray W=1 byte-identical: {same_w1}; W=2 same articles in the same order: {same_articles} "
-          "(its model outputs may differ in bytes: batches mix other articles, see README 'On a cluster')")
+        print(f"  {name:>9}: min {low[name]:6.1f} s, median {med[name]:6.1f} s  (runs: {', '.join(f'{w:.1f}' for w in walls[name])})")
+    fixed = {name: statistics.median(outside[name]) for name in names}
+    overhead_fixed = (fixed["ray W=1"] - fixed["local W=1"]) / med["local W=1"]
+    print(f"outside the worker (median): local W=1 {fixed['local W=1']:.1f} s, Ray W=1 {fixed['ray W=1']:.1f} s: Ray adds "
+          f"{fixed['ray W=1'] - fixed['local W=1']:+.1f} s a job, {100 * overhead_fixed:+.1f}% of local W=1's median wall")
+    ok = overhead_min <= 0.10
+    print(f"Ray's own overhead at W=1: {100 * overhead_min:+.1f}% on the minima, {100 * overhead_med:+.1f}% on the medians "
+          f"(target <= 10%, judged on the minima, the runs least disturbed by other load): {'PASS' if ok else 'FAIL'}"
+          f"  [+ {cluster_start:.1f} s once to start a local cluster, not in these figures]")
+    print(f"W=2 speed-up: {low['ray W=1'] / low['ray W=2']:.2f}x over Ray W=1 and {low['local W=1'] / low['ray W=2']:.2f}x over "
+          f"local W=1 on the minima ({med['ray W=1'] / med['ray W=2']:.2f}x / {med['local W=1'] / med['ray W=2']:.2f}x on the medians; "
+          f"at most {n / max(shares):.2f}x with this split; {os.cpu_count()} CPUs shared with other users; {_load()} at the end)")
+    print("outputs byte-identical to local W=1 (every output; manifest apart from timings and executor): "
+          + ", ".join(f"{name}: {v}" for name, v in same.items()))
     if not args.keep:
         for path in base.values():
             shutil.rmtree(path, ignore_errors=True)
-    return 0 if overhead <= 0.10 and same_w1 and same_articles else 1
+    return 0 if ok and all(same.values()) else 1
 
 
 def main() -> int:
@@ -197,7 +220,7 @@ def main() -> int:
     ap.add_argument("--executor", choices=["local", "ray"], default="local",
                     help="ray: local W=1 vs Ray W=1 vs Ray W=2 (see above)")
     ap.add_argument("--ray-articles", type=int, default=150)
-    ap.add_argument("--repeats", type=int, default=2)
+    ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--ray-niceness", type=int, default=0, help="nice value of Ray's workers (Ray's own default: 15)")
     args = ap.parse_args()
     if args.executor == "ray":

@@ -17,7 +17,7 @@ seeded sample. Variants (--variants, comma-separated), each in its own process:
                 copies the cross-attention keys/values at every beam reorder (what the
                 pipeline avoids, pipeline/backends/beam_cache.py); beams > 1 only
 Every variant uses the same config (beams, no_repeat_ngram_size, threads, the CLI's
-malloc: glibc defaults) and inference_mode. Each runs in its own long-lived process,
+malloc setting) and inference_mode. Each runs in its own long-lived process,
 warmed up on the whole workload once, then the variants are timed in interleaved rounds
 (A B C D A B C D ..., --repeats rounds) and each reports min and median. --num-beams takes
 several values (e.g. 1 4); each is measured in full.
@@ -254,7 +254,7 @@ def main() -> None:
         "batch_tokens": args.batch_tokens,
         "threads": args.threads,
         "repeats": args.repeats,
-        "malloc": "glibc defaults (as the CLI)",
+        "malloc": benchlib.malloc_note(),
     }
     results["passthrough"] = passthrough_counts(args, model_dir)
     results["machine"] = benchlib.finish_machine(m)
@@ -270,7 +270,7 @@ def print_table(results: dict, args: argparse.Namespace) -> None:
     first = next(v for _, block in blocks for k, v in block.items() if k in VARIANTS)
     print(f"sections: {first['sections']} English WMT22 dev documents, mean {first['input_tokens_mean']} input tokens, "
           f"{args.new_tokens} new tokens each, threads {args.threads}, batches <= {args.batch_size} texts and "
-          f"<= {args.batch_tokens} padded tokens, {args.repeats} interleaved rounds, malloc: glibc defaults\n")
+          f"<= {args.batch_tokens} padded tokens, {args.repeats} interleaved rounds, malloc: {benchlib.malloc_note()}\n")
     print("| beams | variant | sections/s (median) | sections/s (best) | peak RSS MB | outputs |")
     print("|---:|---|---:|---:|---:|---|")
     for num_beams, block in blocks:

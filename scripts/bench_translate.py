@@ -32,7 +32,7 @@ up on the whole workload, then timed in interleaved rounds (A B C ... A B C ...)
 Like for like: each batched variant is compared with the naive or direct variant of the
 same weights and precision; variants that must give the same outputs are checked by hash
 on the segments they share (a mismatch stops the benchmark). Same threads (runtime.threads)
-and the same malloc as the CLI (glibc defaults) for every variant. Peak memory: the
+and the CLI's malloc setting (benchlib.serve_child) for every variant. Peak memory: the
 variant's process VmHWM (model load included).
 """
 
@@ -380,7 +380,7 @@ def main() -> None:
               "outputs_agree": agreed,
               "workload": {"segments": len(texts), "output_length": f"ceil({LENGTH_RATIO} x input tokens)", "beams": args.beams,
                            "threads": args.threads, "device": args.device, "batch_tokens": args.batch_tokens or "auto",
-                           "naive_every": args.naive_every, "repeats": args.repeats, "malloc": "glibc defaults (as the CLI)"},
+                           "naive_every": args.naive_every, "repeats": args.repeats, "malloc": benchlib.malloc_note()},
               "machine": benchlib.finish_machine(m)}
     if args.json:
         print(table(report), file=sys.stderr)

@@ -9,7 +9,9 @@ first, then asks them for passes in turn (A B C A B C ...), so that a slow minut
 shared machine hits every variant alike, and reports min and median per variant.
 
 Children inherit the parent's environment untouched apart from TOKENIZERS_PARALLELISM
-(what `newsbridge` sets itself): no malloc tuning, which the CLI does not do either.
+(what `newsbridge` sets itself), and start with the CLI's own process setup
+(threads.prepare_environment: thread counts, OpenMP spin, one malloc arena as in
+pipeline/malloc.py), so that they measure what the CLI runs.
 """
 
 from __future__ import annotations
@@ -77,6 +79,13 @@ def header(m: dict[str, Any]) -> str:
             f"load average (1 min) before/after: {m['loadavg_before'][0]}/{m.get('loadavg_after', ['?'])[0]}")
 
 
+def malloc_note() -> str:
+    """How the children's malloc is set (the CLI's setting unless the environment says otherwise)."""
+    from pipeline.malloc import describe
+
+    return describe()
+
+
 def peak_rss_mb() -> float:
     """This process's peak resident memory (VmHWM; ru_maxrss would include the parent's,
     as Linux carries it across fork and exec)."""
@@ -98,6 +107,9 @@ def summarise_times(times: list[float]) -> dict[str, Any]:
 def serve_child(prepare: Callable[[], Callable[[], dict[str, Any]]]) -> None:
     """Child main loop: `prepare()` loads and returns a pass function; one warm-up pass,
     then a timed pass per "run" line. The pass returns at least {"hash": ...}."""
+    from pipeline.threads import prepare_environment
+
+    prepare_environment()  # the CLI's process setup, before anything loads
     one_pass = prepare()
     one_pass()  # warm-up: first-touch memory, lazy initialisation, caches of the libraries
     print(json.dumps({"ready": True}), flush=True)

@@ -1,10 +1,13 @@
 """MarianMT translation with CTranslate2 (int8 or float), and conversion to its format.
 
-`newsbridge models convert` turns a transformers Marian directory into a CTranslate2 one
-(weights quantised at conversion, tokenizer files copied along, a `newsbridge.json`
-marker recording where it came from). The backend finds the converted copy of a model
-under `translate.ctranslate2.models_dir` (default `<models root>/ct2/<name>`), so a
-config switches backends with `translate.backend: ctranslate2` and nothing else.
+`newsbridge models convert` turns a transformers Marian directory, or a seq2seq
+summariser (BART, mBART, PEGASUS, T5, mT5), into a CTranslate2 one (weights quantised at
+conversion, tokenizer files copied along, a `newsbridge.json` marker recording where it
+came from and what generate() needs of the source config). The backends find the
+converted copy of a model under `translate.ctranslate2.models_dir` (default
+`<models root>/ct2/<name>`), so a config switches backends with `translate.backend:
+ctranslate2` / `summarize.backend: ctranslate2` and nothing else. The summariser backend
+is ct2_summarizer.py.
 
 Tokenisation uses the model's own SentencePiece files through `MarianPieces` (same
 pieces as transformers' MarianTokenizer, without importing torch), which keeps this
@@ -62,10 +65,36 @@ def source_signature(model_dir: Path) -> dict[str, int]:
     return sig
 
 
+# Summariser model types `models convert` takes (anything else must be Marian).
+SUMMARIZER_TYPES = ("bart", "mbart", "pegasus", "t5", "mt5")
+# CTranslate2's BART-family loader reads config.normalize_before (pre-norm layers) and
+# normalize_embedding (a layer norm on the embeddings), which transformers 5 configs no
+# longer carry: (normalize_before, normalize_embedding) per model type, as the
+# architectures are (BART post-norm with an embedding norm; mBART and PEGASUS pre-norm).
+_LAYER_NORMS = {"bart": (False, True), "mbart": (True, True), "pegasus": (True, False)}
+
+
+def source_model_type(source: Path, name: str) -> str:
+    """The model_type of a transformers directory (its files checked first)."""
+    problem = damaged_files(source)
+    if problem:
+        raise ModelDamaged(name, source, problem)
+    return str(json.loads((source / "config.json").read_text(encoding="utf-8")).get("model_type"))
+
+
+def convert_model(source: Path, target: Path, quantization: str, *, force: bool = False, name: str | None = None) -> Path:
+    """Convert a Marian translator or a seq2seq summariser, by its model_type."""
+    name = name or str(source)
+    if is_ct2_dir(source):
+        raise ModelError(f"{source} is already a CTranslate2 model")
+    model_type = source_model_type(source, name)
+    if model_type in SUMMARIZER_TYPES:
+        return convert_summarizer(source, target, quantization, force=force, name=name)
+    return convert_marian(source, target, quantization, force=force, name=name)
+
+
 def convert_marian(source: Path, target: Path, quantization: str, *, force: bool = False, name: str | None = None) -> Path:
     """Convert a transformers Marian directory to CTranslate2 (atomically: never half-written)."""
-    from ctranslate2.converters import TransformersConverter
-
     name = name or str(source)
     if is_ct2_dir(source):
         raise ModelError(f"{source} is already a CTranslate2 model")
@@ -73,25 +102,141 @@ def convert_marian(source: Path, target: Path, quantization: str, *, force: bool
         raise ModelError(f"{target} exists; pass --force to replace it")
     config = _check_marian_source(source, name)
     copy = [f for f in TOKENIZER_FILES if (source / f).is_file()]
+
+    def fill(staging: Path) -> dict:
+        _run_converter(source, staging, quantization, name, copy_files=[str(source / f) for f in copy])
+        return {"role": "translate", "model_type": "marian", "max_position_embeddings": config.get("max_position_embeddings", 512)}
+
+    return _convert(source, target, quantization, fill)
+
+
+def convert_summarizer(source: Path, target: Path, quantization: str, *, force: bool = False, name: str | None = None) -> Path:
+    """Convert a transformers seq2seq summariser (BART, mBART, PEGASUS, T5, mT5) to
+    CTranslate2, with its tokenizer as `tokenizer.json` (read by fast_pieces.py without
+    transformers) and, in the marker, what generate() takes from the source config:
+    the input limit and the forced first/last tokens."""
+    name = name or str(source)
+    if is_ct2_dir(source):
+        raise ModelError(f"{source} is already a CTranslate2 model")
+    if target.exists() and not force:
+        raise ModelError(f"{target} exists; pass --force to replace it")
+    model_type = source_model_type(source, name)
+    if model_type not in SUMMARIZER_TYPES:
+        raise ModelError(f"{source}: only {', '.join(SUMMARIZER_TYPES)} summarisers convert here (model_type is {model_type!r})")
+    tokenizer = _load_source_tokenizer(source, name)
+    config = json.loads((source / "config.json").read_text(encoding="utf-8"))
+    generation = {}
+    if (source / "generation_config.json").is_file():
+        try:
+            generation = json.loads((source / "generation_config.json").read_text(encoding="utf-8"))
+        except ValueError as exc:
+            raise ModelDamaged(name, source, f"generation_config.json: {exception_brief(exc)}") from None
+
+    def forced(key: str) -> int | None:
+        # generate() reads generation_config.json when there is one, else the model config.
+        value = generation.get(key) if generation else config.get(key)
+        return value if isinstance(value, int) else None
+
+    bos, eos = forced("forced_bos_token_id"), forced("forced_eos_token_id")
+    limits = [config.get("max_position_embeddings"), config.get("n_positions")]
+    tok_max = getattr(tokenizer, "model_max_length", None)
+    if isinstance(tok_max, int) and tok_max < 100_000:
+        limits.append(tok_max)
+    limits = [int(x) for x in limits if isinstance(x, int) and x > 0]
+    positions = config.get("max_position_embeddings")
+
+    vocab_size = config.get("vocab_size")
+    # CTranslate2 wants one vocabulary entry per output row; a model whose embedding is
+    # larger than its tokenizer (rows no token names: padded checkpoints, the benchmark's
+    # 50,265-row BART with a 40k tokenizer) gets placeholders for the rest. T5's loader
+    # does this itself (its extra ids).
+    pad_to = vocab_size if model_type in _LAYER_NORMS and isinstance(vocab_size, int) and vocab_size > len(tokenizer) else None
+
+    def fill(staging: Path) -> dict:
+        _run_converter(source, staging, quantization, name, layer_norms=_LAYER_NORMS.get(model_type), pad_vocabulary_to=pad_to)
+        tokenizer.save_pretrained(str(staging))
+        if not (staging / "tokenizer.json").is_file():
+            raise ModelError(f"model '{name}' at {source}: its tokenizer has no tokenizer.json form (a fast tokenizer is needed)")
+        return {
+            "role": "summarize",
+            "model_type": model_type,
+            "max_input_tokens": min(limits) if limits else 512,
+            # Decoder positions minus the start token; T5's relative positions have no limit.
+            "max_output_tokens": int(positions) - 1 if isinstance(positions, int) else None,
+            "forced_bos_token": tokenizer.convert_ids_to_tokens(bos) if bos is not None else None,
+            "forced_eos": eos is not None,
+        }
+
+    return _convert(source, target, quantization, fill)
+
+
+def _load_source_tokenizer(source: Path, name: str):
+    from transformers import AutoTokenizer
+
+    try:
+        return AutoTokenizer.from_pretrained(str(source), trust_remote_code=False)
+    except MemoryError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - damaged tokenizer files fail in many library types
+        raise ModelDamaged(name, source, f"tokenizer: {exception_brief(exc)}") from None
+
+
+def _convert(source: Path, target: Path, quantization: str, fill_model) -> Path:
+    """Convert into a staging folder that replaces `target` whole (never half-written);
+    `fill_model(staging)` converts and returns the marker's model-specific fields."""
     target.parent.mkdir(parents=True, exist_ok=True)
 
     def fill(staging: Path) -> None:
-        converter = TransformersConverter(str(source), copy_files=[str(source / f) for f in copy], low_cpu_mem_usage=True)
-        try:
-            converter.convert(str(staging), quantization=quantization, force=True)
-        except MemoryError:
-            raise
-        except Exception as exc:  # noqa: BLE001 - the files were checked: this is the converter's own failure
-            raise ModelError(f"model '{name}' at {source} could not be converted: {exception_brief(exc)}") from None
-        marker = {
-            "source": str(source.resolve()),
-            "source_signature": source_signature(source),
-            "quantization": quantization,
-            "max_position_embeddings": config.get("max_position_embeddings", 512),
-        }
+        fields = fill_model(staging)
+        marker = {"source": str(source.resolve()), "source_signature": source_signature(source), "quantization": quantization, **fields}
         (staging / MARKER).write_text(json.dumps(marker, indent=1), encoding="utf-8")
 
     return replace_dir(target, fill)
+
+
+class _PaddedVocabulary:
+    """A tokenizer as CTranslate2's converter sees it, its vocabulary filled up to `size`
+    entries with placeholders for the ids no token names (never produced by encoding;
+    dropped on decoding, fast_pieces.py)."""
+
+    def __init__(self, tokenizer, size: int):
+        self._tokenizer = tokenizer
+        self._size = size
+
+    def __getattr__(self, name):
+        return getattr(self._tokenizer, name)
+
+    def get_vocab(self) -> dict[str, int]:
+        vocab = dict(self._tokenizer.get_vocab())
+        used = set(vocab.values())
+        vocab.update({f"<newsbridge_unused_{i}>": i for i in range(self._size) if i not in used})
+        return vocab
+
+
+def _run_converter(source: Path, staging: Path, quantization: str, name: str, *, copy_files=None, layer_norms=None,
+                   pad_vocabulary_to: int | None = None) -> None:
+    from ctranslate2.converters import TransformersConverter
+
+    class Converter(TransformersConverter):
+        def load_model(self, model_class, model_name_or_path, **kwargs):
+            model = super().load_model(model_class, model_name_or_path, **kwargs)
+            if layer_norms is not None:
+                for attr, value in zip(("normalize_before", "normalize_embedding"), layer_norms):
+                    if not hasattr(model.config, attr):
+                        setattr(model.config, attr, value)
+            return model
+
+        def load_tokenizer(self, tokenizer_class, model_name_or_path, **kwargs):
+            tokenizer = super().load_tokenizer(tokenizer_class, model_name_or_path, **kwargs)
+            return _PaddedVocabulary(tokenizer, pad_vocabulary_to) if pad_vocabulary_to else tokenizer
+
+    converter = Converter(str(source), copy_files=copy_files, low_cpu_mem_usage=True)
+    try:
+        converter.convert(str(staging), quantization=quantization, force=True)
+    except MemoryError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - the files were checked: this is the converter's own failure
+        raise ModelError(f"model '{name}' at {source} could not be converted: {exception_brief(exc)}") from None
 
 
 def _check_marian_source(source: Path, name: str) -> dict:
@@ -102,7 +247,8 @@ def _check_marian_source(source: Path, name: str) -> dict:
         raise ModelDamaged(name, source, problem)
     config = json.loads((source / "config.json").read_text(encoding="utf-8"))
     if config.get("model_type") != "marian":
-        raise ModelError(f"{source}: only Marian models convert here (model_type is {config.get('model_type')!r})")
+        raise ModelError(f"{source}: only Marian translators and {', '.join(SUMMARIZER_TYPES)} summarisers convert here "
+                         f"(model_type is {config.get('model_type')!r})")
     MarianPieces(source, name)  # tokenizer files present and readable
     return config
 
@@ -119,7 +265,7 @@ def find_converted(model: ResolvedModel, context: "Context") -> Path:
             f"Convert it once with `newsbridge models convert {model.spec.name}` "
             "(add the same --config/--set as this run).",
         )
-    marker = _read_marker(target)
+    marker = read_marker(target)
     if marker.get("source_signature") and marker["source_signature"] != source_signature(model.path):
         raise ModelError(
             f"{target} was converted from a different version of '{model.spec.name}' ({model.path}); "
@@ -128,7 +274,7 @@ def find_converted(model: ResolvedModel, context: "Context") -> Path:
     return target
 
 
-def _read_marker(path: Path) -> dict:
+def read_marker(path: Path) -> dict:
     f = path / MARKER
     if not f.is_file():
         return {}
@@ -149,7 +295,7 @@ def resolve_ct2_device(device: str) -> str:
     return device
 
 
-def resolve_compute_type(device: str, requested: str) -> str:
+def resolve_compute_type(device: str, requested: str, key: str = "translate.ctranslate2.compute_type") -> str:
     import ctranslate2
 
     supported = set(ctranslate2.get_supported_compute_types(device))
@@ -158,7 +304,7 @@ def resolve_compute_type(device: str, requested: str) -> str:
         return next(t for t in preference if t in supported)
     if requested not in supported:
         raise ConfigError(
-            f"translate.ctranslate2.compute_type={requested} is not supported on {device} "
+            f"{key}={requested} is not supported on {device} "
             f"(supported here: {', '.join(sorted(supported))})"
         )
     return requested
@@ -194,7 +340,7 @@ class CTranslate2Translator(Translator):
                     "(add the same --config/--set as this run)."
                 ) from None
             raise
-        positions = int(_read_marker(self.path).get("max_position_embeddings", 512))
+        positions = int(read_marker(self.path).get("max_position_embeddings", 512))
         self.max_input_tokens = positions
         self.max_output_tokens = positions - 1
         if self.device == "cuda":

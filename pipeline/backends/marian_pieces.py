@@ -11,6 +11,7 @@ MarianTokenizer is tested (tests/backends/test_marian_pieces.py).
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from pathlib import Path
@@ -37,19 +38,34 @@ class MarianPieces:
         self.eos = str(config.get("eos_token") or "</s>")
         self.pad = str(config.get("pad_token") or "<pad>")
         self.separate_vocabs = bool(config.get("separate_vocabs", False))
-        self.vocab: dict[str, int] = _read_json(d / "vocab.json", name)
-        self.target_vocab = _read_json(d / "target_vocab.json", name) if self.separate_vocabs else self.vocab
+        self._dir, self._name = d, name
+        # The vocabulary (opus-mt: 61k entries, ~12 MB as a dict) is only needed to check a
+        # target token and to find pieces with banned characters (a guard's retry): read
+        # here once, so that a damaged file shows at load, then kept only once asked for.
+        _read_json(d / "vocab.json", name)
+        if self.separate_vocabs:
+            _read_json(d / "target_vocab.json", name)
         self.source_spm = _load_spm(spm, d / "source.spm", name)
-        self.target_spm = _load_spm(spm, d / "target.spm", name)
-        # transformers decodes with the source model when the vocabulary is shared.
-        self._decode_spm = self.target_spm if self.separate_vocabs else self.source_spm
+        # transformers decodes with the source model when the vocabulary is shared: the
+        # target model (~10 MB loaded) is then never used.
+        self._decode_spm = _load_spm(spm, d / "target.spm", name) if self.separate_vocabs else self.source_spm
         extra = config.get("additional_special_tokens") or []
         self.special = {self.unk, self.eos, self.pad, *(str(t) for t in extra)}
         # Special tokens written in the text stay one token, as transformers splits them out.
         self._special_re = re.compile("(" + "|".join(re.escape(t) for t in sorted(self.special, key=len, reverse=True)) + ")")
 
+    @functools.cached_property
+    def vocab(self) -> dict[str, int]:
+        return _read_json(self._dir / "vocab.json", self._name)
+
+    @functools.cached_property
+    def target_vocab(self) -> dict[str, int]:
+        return _read_json(self._dir / "target_vocab.json", self._name) if self.separate_vocabs else self.vocab
+
     def has_token(self, token: str) -> bool:
-        return token in self.vocab
+        # Asked once per model, at load: not worth keeping the vocabulary for.
+        vocab = self.__dict__.get("vocab") or _read_json(self._dir / "vocab.json", self._name)
+        return token in vocab
 
     def encode(self, text: str) -> list[str]:
         """Source pieces of `text`, a leading language code kept whole, "</s>" at the end."""

@@ -1,5 +1,7 @@
-"""The batch engine: one worker's loop — read units, skip what the ledger has, process a
-batch through the stages, append its records to the worker's log, commit the batch.
+"""The batch engine: one worker's loop — read every unit, group them into work units
+(chunks of batch.batch_size in input order), skip the chunks of other workers and those
+the ledger has, process a chunk through the stages as one batch, append its records to
+the worker's log, commit it.
 
 `run_worker(job, rank, world_size)` is the whole unit of execution: it needs nothing but
 the job description and the output directory, and touches only its own files
@@ -29,7 +31,7 @@ from ..io.atomic import remove_stale_temps
 from ..io.jsonl import AppendLog, dumps_line
 from .control import StopFlag
 from .ledger import Ledger, LedgerCorrupted, TaskEnd, UnitRow, checksum, is_corruption
-from .sources import Plan, Task, Unit, error_unit, iter_units, plan_inputs, worker_of
+from .sources import Plan, Task, Unit, chunk_owner, chunk_tag, error_unit, iter_units, plan_digest, plan_inputs
 
 OUTPUT_FILES = ("articles.jsonl", "errors.jsonl", "duplicates.jsonl", "articles.parquet", "pairs.tsv", "pairs.tmx", "manifest.json")
 
@@ -125,8 +127,9 @@ class Worker:
         self.locked = locked  # the caller holds this worker's lock (and keeps it through finalise)
         # stages: time inside the stages, summed over threads (with prefetch it can exceed the
         # wall time: that is the overlap); prefetch_wait: the main thread waiting for the
-        # prefetch thread's CPU stages.
-        self.timings = {"load": 0.0, "read": 0.0, "stages": 0.0, "write": 0.0, "ledger": 0.0, "prefetch_wait": 0.0}
+        # prefetch thread's CPU stages. run: the whole worker, from opening its ledger to its
+        # last commit (what a job's wall time holds beyond it is the executor's and the merge's).
+        self.timings = {"load": 0.0, "read": 0.0, "stages": 0.0, "write": 0.0, "ledger": 0.0, "prefetch_wait": 0.0, "run": 0.0}
 
     # -- setup ----------------------------------------------------------------------------
 
@@ -157,8 +160,6 @@ class Worker:
                     "Resuming would mix outputs of both; use a new --out, or --force-config to resume anyway"
                 )
             ledger.set(config_hash=digest, config=resolved, config_history=[*ledger.get("config_history", []), digest])
-            # Saved translations and summaries came from the old config (models, beams...).
-            ledger.clear_caches()
         log = AppendLog(folder / "articles.jsonl")
         committed = int(ledger.get("log_bytes", 0))
         redone = 0
@@ -192,6 +193,7 @@ class Worker:
     # -- the loop -------------------------------------------------------------------------
 
     def run(self) -> WorkerResult:
+        self._started = time.perf_counter()
         try:
             ledger, log, dropped, redone = self._open()
         except sqlite3.DatabaseError as exc:
@@ -218,15 +220,15 @@ class Worker:
     def _run(self, ledger: Ledger, log: AppendLog, result: WorkerResult) -> WorkerResult:
         plan = plan_inputs(self.job.inputs, self.cfg.batch, self.job.out)
         result.plan = plan
-        tasks = [t for t in plan.tasks if worker_of(t.key, self.world_size) == self.rank]
-        ledger.set(complete=False, inputs=[str(p) for p in self.job.inputs])
+        ledger.set(complete=False, inputs=[str(p) for p in self.job.inputs], plan=plan_digest(plan))
         session = ledger.start_session(now())
         if self.progress is not None:
-            self.progress.start(self._estimate(tasks), sum(ledger.counts().values()))
+            self.progress.start(self._estimate(plan.tasks), sum(ledger.counts().values()))
         try:
-            self._loop(ledger, log, tasks, result)
+            self._loop(ledger, log, plan.tasks, result)
         finally:
             result.stats = self.pipeline.stats_dict() if self.pipeline is not None else {}
+            self.timings["run"] = time.perf_counter() - self._started
             result.timings = {k: round(v, 4) for k, v in self.timings.items()}
             if self.pipeline is not None:
                 result.signature = self.pipeline.signature()
@@ -245,17 +247,21 @@ class Worker:
         return result
 
     def _loop(self, ledger: Ledger, log: AppendLog, tasks: list[Task], result: WorkerResult) -> None:
+        """Read every input in order, as every worker does: the global position of each unit
+        says which work unit (chunk) it is in and so which worker does it, and the ids seen
+        say which units are duplicates, exactly as one worker reading everything would
+        decide. Only this worker's chunks go through the stages."""
         batch_no = int(ledger.get("batches", 0))
         size = self.cfg.batch.batch_size
-        pending: list[tuple[Unit, str | None]] = []  # (unit, duplicate-of owner or None)
-        claims: dict[str, tuple[str, int]] = {}
+        claims: dict[str, tuple[str, int]] = {}  # id -> its first unit in input order (the job's, not this worker's)
+        members: list[tuple[Unit, str | None]] = []  # this chunk's units (when it is ours), with duplicate-of
+        keys: list[tuple[str, int]] = []
         task_ends: list[TaskEnd] = []
-        n_articles = 0
-        # Batches read and handed to the prefetch thread but not committed yet (their ids
-        # are not in the ledger: a duplicate in a later batch must still find them here).
+        index = 0  # the unit's position in the whole job
         inflight: deque[_Batch] = deque()
         depth = self.cfg.runtime.prefetch_batches
         executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="newsbridge-prefetch") if depth else None
+        self._contents: dict[str, str | None] = {}
         stream = self._stream(ledger, tasks)
         try:
             while True:
@@ -268,29 +274,37 @@ class Worker:
                     task_ends.append(item)
                     continue
                 unit: Unit = item
-                owner = None
+                dup = None
                 if unit.claims_id:
-                    owner = (claims.get(unit.id) or next((b.claims[unit.id] for b in inflight if unit.id in b.claims), None)
-                             or ledger.owner_of(unit.id))
-                    if owner == (unit.task.key, unit.pos):
-                        owner = None  # itself (a retried error)
-                    if owner is None:
-                        claims[unit.id] = (unit.task.key, unit.pos)
-                        n_articles += 1
-                pending.append((unit, f"{owner[0]}#{owner[1]}" if owner else None))
-                if n_articles >= size or len(pending) >= 4 * size:
-                    batch_no += 1
-                    inflight.append(self._start(ledger, executor, _Batch(batch_no, pending, task_ends, claims)))
-                    pending, claims, task_ends, n_articles = [], {}, [], 0
-                    while len(inflight) > depth:
-                        self._finish(ledger, log, inflight.popleft(), result)
-                        if self.stop.requested:
-                            result.status = "interrupted"
-                            result.signal = self.stop.signum
-                            return  # prepared batches are dropped uncommitted: a resume redoes them
-            if pending or task_ends:
+                    owner = claims.setdefault(unit.id, (unit.task.key, unit.pos))
+                    if owner != (unit.task.key, unit.pos):
+                        dup = f"{owner[0]}#{owner[1]}"
+                mine = chunk_owner(index // size, self.world_size) == self.rank
+                index += 1
+                keys.append((unit.task.key, unit.pos))
+                if mine:
+                    members.append((unit, dup))
+                if index % size:
+                    continue
+                batch = self._chunk(ledger, members, keys, batch_no + 1, task_ends) if members else None
+                members, keys = [], []
+                if batch is None:
+                    continue
                 batch_no += 1
-                inflight.append(self._start(ledger, executor, _Batch(batch_no, pending, task_ends, claims)))
+                task_ends = []
+                inflight.append(self._start(ledger, executor, batch))
+                while len(inflight) > depth:
+                    self._finish(ledger, log, inflight.popleft(), result)
+                    if self.stop.requested:
+                        result.status = "interrupted"
+                        result.signal = self.stop.signum
+                        return  # prepared batches are dropped uncommitted: a resume redoes them
+            batch = self._chunk(ledger, members, keys, batch_no + 1, task_ends) if members else None
+            if batch is None and task_ends:  # nothing left to do here, but the inputs' lengths to record
+                batch = _Batch(batch_no + 1, [], task_ends, "")
+            if batch is not None:
+                batch_no += 1
+                inflight.append(self._start(ledger, executor, batch))
             while inflight:
                 self._finish(ledger, log, inflight.popleft(), result)
             result.status = "complete"
@@ -298,14 +312,30 @@ class Worker:
             if executor is not None:
                 executor.shutdown(wait=True, cancel_futures=True)
 
-    def _stream(self, ledger: Ledger, tasks: list[Task]) -> Iterator[Unit | TaskEnd]:
-        """Units still to do, in order; after each task, a TaskEnd with its number of records."""
+    def _chunk(self, ledger: Ledger, members: list[tuple[Unit, str | None]], keys: list[tuple[str, int]], batch_no: int,
+               task_ends: list[TaskEnd]) -> "_Batch | None":
+        """This worker's chunk as a batch, or None when the ledger has all of it. A chunk
+        with any unit to do (never done, done in another chunk, or a retried error) goes
+        through the stages whole, so that every article meets the same batch as in any
+        other run; only the units still to do are written and committed."""
+        tag = chunk_tag(keys, self._contents)
         retry = self.job.retry_errors
+        todo = []
+        for unit, dup in members:
+            done = ledger.unit_state(unit.task.key, unit.pos)
+            if done is None or done[1] != tag or (retry and done[0] == "error"):
+                todo.append((unit, dup))
+        if not todo:
+            return None
+        articles = []
+        if any(u.article is not None and dup is None for u, dup in todo):
+            articles = [u.article for u, dup in members if u.article is not None and dup is None]
+        return _Batch(batch_no, todo, task_ends, tag, articles=articles)
+
+    def _stream(self, ledger: Ledger, tasks: list[Task]) -> Iterator[Unit | TaskEnd]:
+        """Every unit of every input, in order; after each task, a TaskEnd with its number of records."""
         for task in tasks:
-            self._check_fingerprint(ledger, task)
-            info = ledger.task(task.key)
-            if info is not None and info.complete and not (retry and info.errors):
-                continue
+            self._contents[task.key] = self._check_fingerprint(ledger, task)
             count = 0
             units = iter_units(task, self.cfg.read, self.cfg.batch)
             while True:
@@ -317,37 +347,38 @@ class Worker:
                 if unit is None:
                     break
                 count = unit.pos + 1
-                state = ledger.unit_state(task.key, unit.pos)
-                if state is None or (retry and state == "error"):
-                    yield unit
+                yield unit
             yield TaskEnd(task.key, task.path, task.fmt, task.split, count)
 
-    def _check_fingerprint(self, ledger: Ledger, task: Task) -> None:
+    def _check_fingerprint(self, ledger: Ledger, task: Task) -> str | None:
         """Save an input's fingerprint when first seen; on a later run, an input whose content
-        changed is read again from the start (its old units forgotten), never half-old."""
+        changed is read again from the start (its old units forgotten), never half-old.
+        Returns the content hash (None for folders and datasets, or an unreadable input)."""
         if task.fmt in ("dataset", "folder"):
-            return
+            return None
         from ..io.files import fingerprint, same_input
 
         try:
             saved = ledger.fingerprint(task.key)
             if saved is None:
-                ledger.set_fingerprint(task.key, fingerprint(task.path))
-                return
+                saved = fingerprint(task.path)
+                ledger.set_fingerprint(task.key, saved)
+                return str(saved["sha256"])
             unchanged, now_fp = same_input(task.path, saved)
         except (OSError, InputError):
-            return  # gone or unreadable: reading it says so in an error record
+            return None  # gone or unreadable: reading it says so in an error record
         if unchanged:
             if now_fp is not None:  # touched, same bytes
                 ledger.set_fingerprint(task.key, now_fp)
-            return
+            return str(saved["sha256"])
         forgotten = ledger.set_fingerprint(task.key, now_fp, forget=True)
-        self._changed.append(f"{task.path} ({forgotten} records done before)")
+        if forgotten:
+            self._changed.append(f"{task.path} ({forgotten} records done before)")
+        return str(now_fp["sha256"])
 
     def _start(self, ledger: Ledger, executor: ThreadPoolExecutor | None, batch: "_Batch") -> "_Batch":
         """Run the batch's CPU stages (clean, segment, detect): in the prefetch thread, so
         that they overlap the model stages of the batch before, or here without one."""
-        batch.articles = [u.article for u, dup in batch.pending if u.article is not None and dup is None]
         if batch.articles:
             pipeline = self._pipeline(ledger)  # loaded here, in this thread, before any prefetch
             if executor is not None:
@@ -363,26 +394,33 @@ class Worker:
             self.timings["stages"] += batch.prepared.result()
             self.timings["prefetch_wait"] += time.perf_counter() - t0
         if batch.articles:
-            self.timings["stages"] += _timed_isolated(self._pipeline(ledger).finish, batch.articles)
-        self._commit(ledger, log, batch.batch_no, batch.pending, batch.task_ends, result)
+            pipeline = self._pipeline(ledger)
+            # The translation and summary caches live for one chunk: a hit then returns what
+            # this very batch computed, never a text decoded in another batch shape (batched
+            # generation is not bit-exact across shapes), so a chunk's output is a function
+            # of the chunk alone, whichever worker does it and whatever it did before.
+            for cache in pipeline.context.caches.values():
+                cache.clear()
+            self.timings["stages"] += _timed_isolated(pipeline.finish, batch.articles)
+        self._commit(ledger, log, batch, result)
 
-    def _commit(self, ledger: Ledger, log: AppendLog, batch_no: int, pending: list[tuple[Unit, str | None]],
-                task_ends: list[TaskEnd], result: WorkerResult) -> None:
+    def _commit(self, ledger: Ledger, log: AppendLog, batch: "_Batch", result: WorkerResult) -> None:
         t0 = time.perf_counter()
         rows: list[UnitRow] = []
         lines: list[bytes] = []
         line_rows: list[UnitRow] = []
         written = errors = duplicates = 0
-        for unit, dup in pending:
+        tag = batch.tag
+        for unit, dup in batch.pending:
             key = unit.task.key
             if dup is not None:
                 info = {"id": unit.id, "source": unit.source(), "duplicate_of": dup}
-                rows.append(UnitRow(key, unit.pos, unit.id, False, "duplicate", info=info))
+                rows.append(UnitRow(key, unit.pos, unit.id, False, "duplicate", info=info, chunk=tag))
                 duplicates += 1
             elif unit.article is None or not unit.article.ok:
                 err = unit.error or unit.article.error.to_dict()  # type: ignore[union-attr]
                 info = {"id": unit.id, "source": unit.source(), "where": unit.where, **err}
-                rows.append(UnitRow(key, unit.pos, unit.id, unit.claims_id, "error", info=info))
+                rows.append(UnitRow(key, unit.pos, unit.id, unit.claims_id, "error", info=info, chunk=tag))
                 errors += 1
                 if len(result.error_samples) < 20:
                     result.error_samples.append(info)
@@ -392,10 +430,10 @@ class Worker:
                 except Exception as exc:  # noqa: BLE001 - a record that cannot be serialised is this article's error
                     info = {"id": unit.id, "source": unit.source(), "where": unit.where,
                             "stage": "write", "kind": "internal", "message": exception_brief(exc)}
-                    rows.append(UnitRow(key, unit.pos, unit.id, True, "error", info=info))
+                    rows.append(UnitRow(key, unit.pos, unit.id, True, "error", info=info, chunk=tag))
                     errors += 1
                     continue
-                row = UnitRow(key, unit.pos, unit.id, True, "written", checksum=checksum(line))
+                row = UnitRow(key, unit.pos, unit.id, True, "written", checksum=checksum(line), chunk=tag)
                 lines.append(line)
                 line_rows.append(row)
                 rows.append(row)
@@ -404,8 +442,7 @@ class Worker:
             row.offset, row.length = offset, length
         committed = log.sync()
         t1 = time.perf_counter()
-        caches = {name: cache.drain() for name, cache in self.pipeline.context.caches.items()} if self.pipeline else None
-        ledger.commit_batch(batch_no, rows, task_ends, committed, caches)
+        ledger.commit_batch(batch.batch_no, rows, batch.task_ends, committed)
         t2 = time.perf_counter()
         self.timings["write"] += t1 - t0
         self.timings["ledger"] += t2 - t1
@@ -429,13 +466,11 @@ class Worker:
 
             t0 = time.perf_counter()
             self.pipeline = Pipeline.from_config(self.cfg)
-            for name, cache in self.pipeline.context.caches.items():
-                cache.restore(ledger.cache_rows(name))
-                cache.start_journal()
             self.timings["load"] += time.perf_counter() - t0
         return self.pipeline
 
     def _estimate(self, tasks: list[Task]) -> int | None:
+        """Units in this worker's chunks (every input's length estimated; None when unknown)."""
         from ..io.records import count_records
 
         total = 0
@@ -447,15 +482,20 @@ class Worker:
             if n is None:
                 return None
             total += n
-        return total
+        size = self.cfg.batch.batch_size
+        chunks = -(-total // size)
+        return sum(min(size, total - k * size) for k in range(chunks) if chunk_owner(k, self.world_size) == self.rank)
 
 
 @dataclass
 class _Batch:
+    """One chunk on its way through the stages: `articles` all of its articles (what the
+    stages see), `pending` the units to commit (those not yet in the ledger)."""
+
     batch_no: int
     pending: list[tuple[Unit, str | None]]
     task_ends: list[TaskEnd]
-    claims: dict[str, tuple[str, int]]
+    tag: str
     articles: list[Any] = field(default_factory=list)
     prepared: Future | None = None  # the CPU stages' seconds, from the prefetch thread
 

@@ -74,7 +74,7 @@ def _run_locked(job: BatchJob, executor: Executor, world_size: int, ranks: list[
         job.out, job.config, world_size, inputs=[str(p) for p in job.inputs], ignored=plan.ignored if plan else [],
         session={"written": combined.written, "errors": combined.errors, "duplicates": combined.duplicates,
                  "stats": combined.stats, "timings": combined.timings},
-        executor=executor.describe(world_size),
+        executor=executor.describe(world_size), plan=plan,
     )
     return outcome
 

@@ -1,7 +1,7 @@
 """Finalisation: merge every worker's ledger and log into the outputs, deterministically.
 
-Units are gathered in (task key, position) order, whichever worker did them and in
-whatever order or session, so the outputs of a run killed and resumed any number of
+Units are gathered in (task key, position) order, each from the worker whose work unit
+(sources.chunk_owner) it belongs to, whichever order or session it was done in, so the outputs of a run killed and resumed any number of
 times, or split over any number of workers, are the same bytes as an uninterrupted
 single-process run. Every output is written to a temp file and renamed (never
 half-written); the accounting invariant (per input: records = written + errors +
@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from .. import __version__
 from ..config import Config
@@ -24,9 +24,9 @@ from ..io.atomic import atomic_output, atomic_path
 from ..io.jsonl import LogCorrupted, read_span
 from ..io.pairs import record_pairs
 from .engine import now, worker_dir
-from ..errors import exception_brief
+from ..errors import NewsbridgeError, exception_brief
 from .ledger import Ledger, checksum
-from .sources import Task, unit_source
+from .sources import Plan, Task, chunk_owner, plan_digest, plan_inputs, unit_source
 
 LIBRARIES = ("torch", "transformers", "tokenizers", "sentencepiece", "sacremoses", "lingua-language-detector",
              "sentencex", "razdel", "charset-normalizer", "trafilatura", "pyarrow", "datasets", "pydantic", "rich")
@@ -84,35 +84,46 @@ def workers_complete(out: Path, world_size: int) -> bool:
     return True
 
 
+class InputsChanged(NewsbridgeError):
+    """The workers read different inputs (files added, removed or edited while the job ran)."""
+
+    kind = "inputs_changed"
+
+
 def finalize(out: Path, config: Config, world_size: int, *, inputs: list[str], ignored: list[str] | None = None,
-             session: dict[str, Any] | None = None, executor: dict[str, Any] | None = None) -> FinalResult:
+             session: dict[str, Any] | None = None, executor: dict[str, Any] | None = None,
+             plan: Plan | None = None) -> FinalResult:
     t0 = time.perf_counter()
     out = Path(out)
+    if plan is None:
+        plan = plan_inputs([Path(p) for p in inputs], config.batch, out)
     ledgers = [Ledger(worker_dir(out, r, world_size) / "ledger.sqlite") for r in range(world_size)]
     logs = [open(worker_dir(out, r, world_size) / "articles.jsonl", "rb") for r in range(world_size)]
     result = FinalResult()
     try:
-        tasks = sorted((row, w) for w, ledger in enumerate(ledgers) for row in ledger.tasks())
+        layout = _layout(ledgers, plan)
         wanted = set(config.batch.outputs)
         kinds = list(config.batch.pair_kinds)
-        # Who owns each article id: the first unit claiming it in (task, position) order,
-        # whichever worker read it. A worker only knows its own claims, so a unit another
-        # worker claimed first is turned into a duplicate here, and every duplicate names
-        # that first owner, exactly as one worker reading everything would have written it.
+        size = config.batch.batch_size
+        # Who owns each article id: the first unit claiming it in (task, position) order.
+        # Workers read every input and so already know (engine._loop); this is the check
+        # that the merged outputs say so too, for units of inputs no longer in the job as well.
         owners: dict[str, str] = {}
+        index = 0  # the unit's position in the whole job: its chunk says which worker did it
         with (atomic_output(out / "articles.jsonl") as articles, atomic_output(out / "errors.jsonl") as errors,
               atomic_output(out / "duplicates.jsonl") as duplicates, _Parallel(out, config, wanted) as parallel):
-            for (key, path, fmt, split, records, complete), w in tasks:
-                count = InputCount(input=f"{path}::{split}" if split else path, records=records if complete else None)
-                expected = 0
-                for pos, uid, claim, state, offset, length, info, crc in ledgers[w].units_of_checked(key):
-                    if pos != expected:
-                        raise LogCorrupted(f"ledger of worker {w} has no unit {expected} of {count.input} (next is {pos})")
-                    expected += 1
+            for task, records, current in layout:
+                count = InputCount(input=f"{task.path}::{task.split}" if task.split else task.path, records=records)
+                if current:
+                    rows = _chunked_rows(ledgers, task, records, index, size, count.input)
+                    index += records
+                else:  # an input no longer given: what was done of it is published (unbalanced)
+                    rows = _any_rows(ledgers, task.key)
+                for w, (pos, uid, claim, state, offset, length, info, crc) in rows:
                     if claim:
-                        owner = owners.setdefault(uid, f"{key}#{pos}")
-                        if owner != f"{key}#{pos}":
-                            state, info = "duplicate", _duplicate_line(uid, Task(key, path, fmt, split), pos, owner)
+                        owner = owners.setdefault(uid, f"{task.key}#{pos}")
+                        if owner != f"{task.key}#{pos}":
+                            state, info = "duplicate", _duplicate_line(uid, task, pos, owner)
                     elif state == "duplicate" and uid in owners:
                         record = json.loads(info)
                         record["duplicate_of"] = owners[uid]
@@ -145,6 +156,68 @@ def finalize(out: Path, config: Config, world_size: int, *, inputs: list[str], i
         for ledger in ledgers:
             ledger.close()
     return result
+
+
+def _layout(ledgers: list[Ledger], plan: Plan) -> list[tuple[Task, int | None, bool]]:
+    """Every task in output order: (task, records, in the job's current inputs). Every
+    worker reads every input to its end, so each ledger knows each input's length; workers
+    that disagree read different inputs, and their work units would not fit together."""
+    known: dict[str, tuple[Task, dict[int, int]]] = {}
+    for w, ledger in enumerate(ledgers):
+        for key, path, fmt, split, records, complete in ledger.tasks():
+            task, lengths = known.get(key, (None, {}))
+            if task is None or task.fmt == "?":
+                task = Task(key, path, fmt, split)
+            if complete:
+                lengths[w] = records
+            known[key] = (task, lengths)
+    digests = {ledger.get("plan") for ledger in ledgers}
+    if digests != {plan_digest(plan)}:
+        raise InputsChanged("the inputs changed while the job ran (the workers found different files); "
+                            "run the same command again: what changed is redone")
+    current = {t.key: t for t in plan.tasks}
+    out = []
+    for key in sorted(set(known) | set(current)):
+        task, lengths = known.get(key, (current.get(key), {}))
+        if key in current:
+            if len(lengths) != len(ledgers) or len(set(lengths.values())) != 1:
+                seen = ", ".join(f"worker {w}: {n}" for w, n in sorted(lengths.items())) or "none read it to its end"
+                raise InputsChanged(f"{task.path} changed while the job ran (records {seen}); "
+                                    "run the same command again: what changed is redone")
+            out.append((task, lengths[0], True))
+        else:
+            out.append((task, next(iter(set(lengths.values()))) if len(set(lengths.values())) == 1 else None, False))
+    return out
+
+
+def _chunked_rows(ledgers: list[Ledger], task: Task, records: int, first: int, size: int, name: str) -> Iterator[tuple[int, tuple]]:
+    """(worker, unit row) for positions 0..records-1 of a task whose first unit is the job's
+    unit number `first`: each from the ledger of the worker its chunk belongs to (another
+    worker may hold a stale copy, from before an input changed: never published)."""
+    world = len(ledgers)
+    cursors: dict[int, Iterator[tuple]] = {}
+    heads: dict[int, tuple | None] = {}
+    for pos in range(records):
+        w = chunk_owner((first + pos) // size, world)
+        if w not in cursors:
+            cursors[w] = iter(ledgers[w].units_of_checked(task.key))
+            heads[w] = next(cursors[w], None)
+        while heads[w] is not None and heads[w][0] < pos:
+            heads[w] = next(cursors[w], None)
+        row = heads[w]
+        if row is None or row[0] != pos:
+            raise LogCorrupted(f"ledger of worker {w} has no unit {pos} of {name}; run the same command again to redo it")
+        yield w, row
+
+
+def _any_rows(ledgers: list[Ledger], key: str) -> Iterator[tuple[int, tuple]]:
+    """(worker, unit row) of a task no longer in the job: every position any worker did, once."""
+    rows: dict[int, tuple[int, tuple]] = {}
+    for w, ledger in enumerate(ledgers):
+        for row in ledger.units_of_checked(key):
+            rows.setdefault(row[0], (w, row))
+    for pos in sorted(rows):
+        yield rows[pos]
 
 
 def _checked_record(line: bytes, crc: int | None, log: str, offset: int) -> dict[str, Any]:

@@ -36,7 +36,7 @@ CREATE TABLE IF NOT EXISTS tasks (
 CREATE TABLE IF NOT EXISTS units (
     task TEXT NOT NULL, pos INTEGER NOT NULL, id TEXT NOT NULL, claim INTEGER NOT NULL,
     state TEXT NOT NULL CHECK (state IN ('written', 'error', 'duplicate')),
-    offset INTEGER, length INTEGER, info TEXT, batch INTEGER NOT NULL, checksum INTEGER,
+    offset INTEGER, length INTEGER, info TEXT, batch INTEGER NOT NULL, checksum INTEGER, chunk TEXT,
     PRIMARY KEY (task, pos)
 );
 CREATE TABLE IF NOT EXISTS inputs (task TEXT PRIMARY KEY, fingerprint TEXT NOT NULL);
@@ -94,6 +94,7 @@ class UnitRow:
     length: int | None = None
     info: dict[str, Any] | None = None
     checksum: int | None = None
+    chunk: str | None = None  # the work unit (sources.Chunk.tag) it was done in
 
 
 @dataclass
@@ -127,6 +128,8 @@ class Ledger:
             columns = {row[1] for row in self.db.execute("PRAGMA table_info(units)")}
             if "checksum" not in columns:  # a ledger from before checksums: its rows stay unchecked
                 self.db.execute("ALTER TABLE units ADD COLUMN checksum INTEGER")
+            if "chunk" not in columns:  # a ledger from before work units: its rows are redone
+                self.db.execute("ALTER TABLE units ADD COLUMN chunk TEXT")
         except sqlite3.DatabaseError as exc:
             if not is_corruption(exc):
                 raise
@@ -163,12 +166,9 @@ class Ledger:
         errors = self.db.execute("SELECT COUNT(*) FROM units WHERE task = ? AND state = 'error'", (key,)).fetchone()[0]
         return TaskInfo(records=row[0], complete=bool(row[1]), errors=errors)
 
-    def unit_state(self, key: str, pos: int) -> str | None:
-        row = self.db.execute("SELECT state FROM units WHERE task = ? AND pos = ?", (key, pos)).fetchone()
-        return row[0] if row else None
-
-    def owner_of(self, article_id: str) -> tuple[str, int] | None:
-        row = self.db.execute("SELECT task, pos FROM units WHERE id = ? AND claim = 1", (article_id,)).fetchone()
+    def unit_state(self, key: str, pos: int) -> tuple[str, str | None] | None:
+        """(state, the work unit it was committed in) of a unit, None when not done."""
+        row = self.db.execute("SELECT state, chunk FROM units WHERE task = ? AND pos = ?", (key, pos)).fetchone()
         return (row[0], row[1]) if row else None
 
     def counts(self) -> dict[str, int]:
@@ -248,9 +248,10 @@ class Ledger:
                         [(name, k, v, tick + 1 + i) for i, (k, v) in enumerate(upserts)],
                     )
             self.db.executemany(
-                "INSERT OR REPLACE INTO units (task, pos, id, claim, state, offset, length, info, batch, checksum) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT OR REPLACE INTO units (task, pos, id, claim, state, offset, length, info, batch, checksum, chunk) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [(r.task, r.pos, r.id, int(r.claim), r.state, r.offset, r.length,
-                  json.dumps(r.info, ensure_ascii=False) if r.info is not None else None, batch, r.checksum) for r in rows],
+                  json.dumps(r.info, ensure_ascii=False) if r.info is not None else None, batch, r.checksum, r.chunk) for r in rows],
             )
             # A task gets its row when it has been read to the end (one write per batch, not per file).
             self.db.executemany(

@@ -3,8 +3,9 @@
 Each rank is one Ray task running `engine.run_worker(job, rank, W)` with the resources the
 user asked for (`--worker-cpus`, `--worker-gpus`). Ray places the tasks, and when a
 worker's process or node dies it runs the task again (up to `--max-retries`): the new
-attempt opens the same ledger, cuts the log back to the last commit and carries on, so
-nothing is redone twice and nothing is lost (see ledger.py). The driver only watches:
+attempt opens the same ledger, cuts the log back to the last commit and carries on with
+the work unit it was killed in, done again whole, so nothing is written twice, nothing is
+lost and every batch is the one any other run makes (see ledger.py, engine.py). The driver only watches:
 progress comes from a small Ray actor every worker reports to, and the merge
 (`finalize`) runs on the driver once every ledger says complete, as with any executor.
 

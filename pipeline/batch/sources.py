@@ -8,6 +8,12 @@ order of the final outputs, whichever worker processed a task.
 A unit is one record of a task at a fixed position: an Article to process, or the error
 that says why there is none (empty, binary, undecodable, not JSON, no text field...).
 Positions are stable across runs, so (task key, position) names a unit in the ledger.
+
+A work unit (a "chunk") is `batch.batch_size` consecutive units in that global order
+(tasks by key, then positions): the batch the stages see, the grain a worker is given
+(`chunk_owner`) and the grain of resuming. It is a function of the inputs alone, never of
+the number of workers or of what ran before, which is what makes every worker count and
+every resume write the same bytes (see engine.py).
 """
 
 from __future__ import annotations
@@ -15,7 +21,6 @@ from __future__ import annotations
 import fnmatch
 import hashlib
 import os
-import zlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, Iterator
@@ -75,9 +80,30 @@ def unit_source(task: Task, pos: int) -> dict[str, Any]:
     return out
 
 
-def worker_of(task_key: str, world_size: int) -> int:
-    """Which worker owns a task: a stable hash, so adding files never moves old tasks."""
-    return zlib.crc32(task_key.encode("utf-8")) % world_size
+def plan_digest(plan: "Plan") -> str:
+    """The inputs a worker found (every task key, in order): workers that found different
+    ones (a file added or removed while the job ran) would not agree on the work units."""
+    digest = hashlib.sha1()
+    for task in plan.tasks:
+        digest.update(task.key.encode("utf-8") + b"\n")
+    return digest.hexdigest()[:16]
+
+
+def chunk_owner(chunk: int, world_size: int) -> int:
+    """Which worker does work unit number `chunk`: round robin, so every worker gets an even
+    share of the archive however its files are sized, without knowing its length first."""
+    return chunk % world_size
+
+
+def chunk_tag(members: list[tuple[str, int]], contents: dict[str, str | None]) -> str:
+    """What a work unit is made of: its records (task key, position) and the content hash of
+    each input they come from. A unit done under another tag (an input edited, added or
+    removed before it since) is done again whole, so its batch is again what a fresh run
+    would make of it."""
+    digest = hashlib.sha1()
+    for key, pos in members:
+        digest.update(f"{key}#{pos}#{contents.get(key) or ''}\n".encode("utf-8"))
+    return digest.hexdigest()[:16]
 
 
 def plan_inputs(inputs: list[Path], config: BatchConfig, out_dir: Path) -> Plan:

@@ -46,8 +46,8 @@ block's language is that of most of its sentences)."""
             stage([article])
         if article.error is not None:
             raise InputError(file, article.error.message.removeprefix(f"{file}: "), kind=article.error.kind)
+        detect.process(article)  # as `run` does: short blocks may follow the article's language
         for block in article.text_blocks():
-            detect.detect_block(block)
             out.append(detection_record(block.text, block, block.is_tag))
     return out
 

@@ -80,34 +80,43 @@ def build_tiny(
 @models_app.command("convert")
 @cli_errors
 def convert_models(
-    names: Annotated[Optional[list[str]], typer.Argument(help="Manifest names or Marian directories (default: every translation model the config uses).")] = None,
+    names: Annotated[Optional[list[str]], typer.Argument(help="Manifest names or model directories (default: every translation model the config uses, and its summarisers when summarize.backend is ctranslate2).")] = None,
     out: Annotated[Optional[Path], typer.Option("--out", "-o", parser=output_dir, metavar="DIR", help="Output directory (one model only); default <models root>/ct2/<name>.")] = None,
-    quantization: Annotated[Optional[str], typer.Option(help="Weight type: int8, int8_float16, int8_bfloat16, float16, bfloat16, float32 (default: translate.ctranslate2.quantization).")] = None,
+    quantization: Annotated[Optional[str], typer.Option(help="Weight type: int8, int8_float16, int8_bfloat16, float16, bfloat16, float32 (default: translate.ctranslate2.quantization for translators, summarize.ctranslate2.quantization for summarisers).")] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace an existing converted model.")] = False,
     config: ConfigOpt = None,
     set_: SetOpt = None,
 ) -> None:
-    """Convert Marian models to CTranslate2 for `translate.backend: ctranslate2`."""
+    """Convert Marian translators and seq2seq summarisers (BART, PEGASUS, T5, mT5) to
+    CTranslate2, for `translate.backend: ctranslate2` and `summarize.backend: ctranslate2`."""
     quiet_libraries()
-    from ..backends.ct2 import convert_marian, converted_name, ct2_models_dir
+    from ..backends.ct2 import SUMMARIZER_TYPES, convert_model, converted_name, ct2_models_dir, source_model_type
     from ..errors import ConfigError, ModelDamaged
     from ..models import ModelCatalog
+    from ..summarization.strategies import summarizer_models
 
     cfg = load_cli_config(config, set_)
     catalog = ModelCatalog(cfg.models)
-    wanted = names or sorted(set(cfg.translate.models.values()))
+    if names:
+        wanted = list(names)
+    else:
+        wanted = sorted(set(cfg.translate.models.values()))
+        if cfg.summarize.backend == "ctranslate2":
+            wanted += sorted(set(summarizer_models(cfg.summarize)) - set(wanted))
     if out is not None and len(wanted) != 1:
         raise ConfigError(f"--out takes one model; {len(wanted)} were named")
-    qtype = quantization or cfg.translate.ctranslate2.quantization
     allowed = ("int8", "int8_float16", "int8_bfloat16", "float16", "bfloat16", "float32")
-    if qtype not in allowed:
-        raise ConfigError(f"--quantization {qtype}: expected one of {', '.join(allowed)}")
+    if quantization is not None and quantization not in allowed:
+        raise ConfigError(f"--quantization {quantization}: expected one of {', '.join(allowed)}")
     for name in wanted:
-        resolved = catalog.resolve(name, role="translate")
+        resolved = catalog.resolve(name)
         target = out or ct2_models_dir(cfg, catalog) / converted_name(resolved.spec.name)
-        typer.echo(f"converting {name} ({resolved.path}) to CTranslate2 {qtype} ...", err=True)
         try:
-            path = convert_marian(resolved.path, target, qtype, force=force, name=resolved.spec.name)
+            model_type = source_model_type(resolved.path, resolved.spec.name)
+            summarizer = model_type in SUMMARIZER_TYPES
+            qtype = quantization or (cfg.summarize.ctranslate2.quantization if summarizer else cfg.translate.ctranslate2.quantization)
+            typer.echo(f"converting {name} ({resolved.path}) to CTranslate2 {qtype} ...", err=True)
+            path = convert_model(resolved.path, target, qtype, force=force, name=resolved.spec.name)
         except ModelDamaged as exc:
             raise exc.with_hint(catalog.how_to_repair(resolved.spec)) from None
         typer.echo(f"{name}: {path}")

@@ -19,6 +19,13 @@ CYRILLIC_ALPHABETS: dict[str, str] = {
     "mk": "абвгдѓежзѕијклљмнњопрстќуфхцчџш",
     "sr": "абвгдђежзијклљмнњопрстћуфхцчџш",
     "kk": "аәбвгғдеёжзийкқлмнңоөпрстуұүфхһцчшщъыіьэюя",
+    "mn": "абвгдеёжзийклмноөпрстуүфхцчшщъыьэюя",
+}
+# Letters a language writes in nearly every sentence and Russian/Ukrainian never do: its
+# alphabet holds all of Russian's, so fitting the alphabet says nothing without them.
+CYRILLIC_SIGNATURE_LETTERS: dict[str, str] = {
+    "kk": "әғқңөұүһ",
+    "mn": "өү",
 }
 # The script each supported language is written in (lingua's languages; default Latin).
 _SCRIPT_BY_LANG = {

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from functools import lru_cache
 
 from .alphabets import CYRILLIC_ALPHABETS, RU_LETTERS, UK_LETTERS
 
@@ -19,24 +20,30 @@ _APOSTROPHES = "'’ʼ`"
 _WORD = re.compile(r"[^\W\d_]+(?:['’ʼ`][^\W\d_]+)*")
 
 
+_OTHER_APOSTROPHES = frozenset(_APOSTROPHES[1:])
+_TO_APOSTROPHE = str.maketrans({a: "'" for a in _APOSTROPHES[1:]})
+
+
 def words(text: str) -> list[str]:
     """Lower-cased words; apostrophes inside a word normalised to "'"."""
-    out = []
-    for match in _WORD.finditer(text.lower()):
-        w = match.group()
-        for a in _APOSTROPHES[1:]:
-            w = w.replace(a, "'")
-        out.append(w)
-    return out
+    lowered = text.lower()
+    if not _OTHER_APOSTROPHES.isdisjoint(lowered):
+        lowered = lowered.translate(_TO_APOSTROPHE)
+    return _WORD.findall(lowered)
 
 
 def marker_letters(candidates: list[str]) -> dict[str, set[str]]:
     """For each Cyrillic candidate, the letters no other Cyrillic candidate has."""
+    return _marker_letters(tuple(candidates))
+
+
+@lru_cache(maxsize=64)
+def _marker_letters(candidates: tuple[str, ...]) -> dict[str, frozenset[str]]:
     cyr = [c for c in candidates if c in CYRILLIC_ALPHABETS]
     out = {}
     for lang in cyr:
         others = set().union(*(set(CYRILLIC_ALPHABETS[o]) for o in cyr if o != lang)) if len(cyr) > 1 else set()
-        out[lang] = set(CYRILLIC_ALPHABETS[lang]) - others
+        out[lang] = frozenset(set(CYRILLIC_ALPHABETS[lang]) - others)
     return out
 
 
@@ -105,37 +112,59 @@ UK_INFIXES = ("ьо",)
 _MARKED = set((UK_LETTERS + RU_LETTERS).lower() + "'")
 
 
+def lexical_vote(word: str) -> int:
+    """What one (lower-cased) word says by itself: 2 a Ukrainian function word, -2 a Russian
+    one, 1 / -1 an ending or infix only Ukrainian / Russian has, 0 nothing."""
+    if word in UK_FUNCTION_WORDS:
+        return 2
+    if word in RU_FUNCTION_WORDS:
+        return -2
+    if len(word) >= 4:
+        if word.endswith(UK_ENDINGS) or any(i in word for i in UK_INFIXES):
+            return 1
+        if word.endswith(RU_ENDINGS):
+            return -1
+    return 0
+
+
+def is_marked(word: str) -> bool:
+    """Whether the word holds a letter only one of uk/ru has, or the apostrophe."""
+    return not _MARKED.isdisjoint(word)
+
+
 def lexical_counts(text: str, skip_marked: bool = False) -> Counter[str]:
     """Function words and endings unique to Ukrainian ('uk') or Russian ('ru'); with
     `skip_marked`, words already counted as orthographic evidence are not counted again."""
     counts: Counter[str] = Counter()
     for w in words(text):
-        if skip_marked and _MARKED & set(w):
+        if skip_marked and is_marked(w):
             continue
-        if w in UK_FUNCTION_WORDS:
-            counts["uk"] += 1
-        elif w in RU_FUNCTION_WORDS:
-            counts["ru"] += 1
-        elif len(w) >= 4:
-            if w.endswith(UK_ENDINGS) or any(i in w for i in UK_INFIXES):
-                counts["uk"] += 1
-            elif w.endswith(RU_ENDINGS):
-                counts["ru"] += 1
+        vote = lexical_vote(w)
+        if vote:
+            counts["uk" if vote > 0 else "ru"] += 1
     return counts
+
+
+def zipf_difference(word: str) -> float:
+    """Zipf frequency in Ukrainian minus in Russian (wordfreq: log10 uses per billion
+    words): "новини" 5.35 - 2.11; 0 for a word with an apostrophe (wordfreq splits it)."""
+    if "'" in word:
+        return 0.0
+    from .lexicon import frequency_table
+
+    return frequency_table("uk").zipf(word) - frequency_table("ru").zipf(word)
 
 
 def frequency_counts(text: str, margin: float, skip_marked: bool = False) -> Counter[str]:
     """Word-frequency evidence between Ukrainian and Russian: a word whose Zipf frequency
-    (wordfreq: log10 uses per billion words, from large uk and ru corpora) in one language
-    is at least `margin` above the other's votes for it ("новини" 5.4 uk vs 2.1 ru; "рука",
-    common in both, votes for neither). Reaches the many content words no rule lists."""
-    from wordfreq import zipf_frequency
-
+    in one language is at least `margin` above the other's votes for it ("новини" 5.4 uk vs
+    2.1 ru; "рука", common in both, votes for neither). Reaches the many content words no
+    rule lists."""
     counts: Counter[str] = Counter()
     for w in words(text):
-        if "'" in w or (skip_marked and _MARKED & set(w)):
+        if skip_marked and is_marked(w):
             continue
-        diff = zipf_frequency(w, "uk") - zipf_frequency(w, "ru")
+        diff = zipf_difference(w)
         if diff >= margin:
             counts["uk"] += 1
         elif diff <= -margin:
@@ -149,15 +178,18 @@ def words_fit(text: str, lang: str, than: str) -> bool:
     the candidates. For a language wordfreq does not cover, whether the words are not
     usual `than` words (mean Zipf under 2.5: "Or as September strips a copse" is English,
     whatever a character model says about Latin)."""
-    from wordfreq import available_languages, zipf_frequency
+    from .lexicon import frequency_table, wordfreq_languages
 
     found = [w for w in words(text) if "'" not in w]
     if not found:
         return False
-    known = available_languages()
+    known = wordfreq_languages()
 
     def mean(code: str) -> float:
-        return sum(zipf_frequency(w, code) for w in found) / len(found) if code in known else 0.0
+        if code not in known:
+            return 0.0
+        table = frequency_table(code)
+        return sum(table.zipf(w) for w in found) / len(found)
 
     if lang in known:
         return mean(lang) > mean(than)

@@ -184,6 +184,11 @@ class Abstractive(Strategy):
         self.engine = context.translation_engine()
 
     def model_refs(self) -> list[str]:
+        return self.refs(self.cfg)
+
+    @staticmethod
+    def refs(cfg: "SummarizeConfig") -> list[str]:
+        """The summariser models the strategy uses under `cfg` (`models convert` asks too)."""
         raise NotImplementedError
 
     def plan(self, source_lang: str) -> list[tuple[str, str]]:
@@ -281,8 +286,9 @@ class Abstractive(Strategy):
 class EnThenTranslate(Abstractive):
     name = "en_then_translate"
 
-    def model_refs(self) -> list[str]:
-        return [self.cfg.model]
+    @staticmethod
+    def refs(cfg: "SummarizeConfig") -> list[str]:
+        return [cfg.model]
 
     def plan(self, source_lang: str) -> list[tuple[str, str]]:
         return [("en", self.cfg.model)]
@@ -291,8 +297,9 @@ class EnThenTranslate(Abstractive):
 class SourceThenTranslate(Abstractive):
     name = "source_then_translate"
 
-    def model_refs(self) -> list[str]:
-        return [self.cfg.multilingual_model]
+    @staticmethod
+    def refs(cfg: "SummarizeConfig") -> list[str]:
+        return [cfg.multilingual_model]
 
     def plan(self, source_lang: str) -> list[tuple[str, str]]:
         lang = source_lang if source_lang in self.cfg.multilingual_langs else "en"
@@ -302,14 +309,20 @@ class SourceThenTranslate(Abstractive):
 class PerLanguage(Abstractive):
     name = "per_language"
 
-    def model_refs(self) -> list[str]:
-        return [self.cfg.language_models[lang] for lang in TARGET_LANGS]
+    @staticmethod
+    def refs(cfg: "SummarizeConfig") -> list[str]:
+        return [cfg.language_models[lang] for lang in TARGET_LANGS]
 
     def plan(self, source_lang: str) -> list[tuple[str, str]]:
         return [(lang, self.cfg.language_models[lang]) for lang in TARGET_LANGS]
 
 
 ABSTRACTIVE = {cls.name: cls for cls in (EnThenTranslate, SourceThenTranslate, PerLanguage)}
+
+
+def summarizer_models(cfg: "SummarizeConfig") -> list[str]:
+    """The abstractive summariser models `cfg` names for its strategy."""
+    return ABSTRACTIVE[cfg.strategy].refs(cfg)
 
 
 def make_strategy(context: "Context", cache: SummaryCache, counts: Counter[str]) -> Strategy:

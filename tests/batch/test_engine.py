@@ -232,27 +232,25 @@ def test_two_workers_give_the_same_outputs_as_one(tmp_path):
 
 
 def _feeds_split_over_two_workers(root):
-    """Three JSONL feeds sharing the id "X": the first read by worker 0, the other two by
-    worker 1 (names chosen by the task hash), so worker 1 claims X and duplicates its own
-    claim, unaware that worker 0 owns it."""
-    from pipeline.batch.sources import worker_of
-
+    """Three JSONL feeds of two records each, both sharing the id "X": with
+    batch.batch_size=2 each feed is one work unit, so feeds 0 and 2 go to worker 0 and feed
+    1 to worker 1, whose X is a duplicate of worker 0's."""
     root.mkdir(parents=True)
-    names = (f"{i:03d}-feed.jsonl" for i in range(1000))
-    first = next(n for n in names if worker_of(str((root / n).resolve()), 2) == 0)
-    later = [n for n in names if worker_of(str((root / n).resolve()), 2) == 1][:2]
-    for k, name in enumerate([first, *later]):
+    names = [f"{i:03d}-feed.jsonl" for i in range(3)]
+    for k, name in enumerate(names):
         write_jsonl(root / name, [{"id": f"own-{k}", "text": f"An article of feed {k}."},
                                   {"id": "X", "text": "The same story in every feed."}])
-    return root / first
+    return root / names[0]
 
 
 def test_cross_worker_duplicates_name_their_first_owner(tmp_path):
     first = _feeds_split_over_two_workers(tmp_path / "in")
-    cfg = _cfg()
+    cfg = _cfg("batch.batch_size=2")
     run_local(BatchJob(inputs=[tmp_path / "in"], out=tmp_path / "one", config=cfg))
     results, two = run_local(BatchJob(inputs=[tmp_path / "in"], out=tmp_path / "two", config=cfg), world_size=2)
-    assert [r.written for r in results] == [2, 3]  # worker 1 wrote its own X (found a duplicate only at the merge)
+    # Every worker reads every input, so worker 1 knows its X is worker 0's: it skips it as
+    # one worker would (its batch holds what one worker's would), not only at the merge.
+    assert [(r.written, r.duplicates) for r in results] == [(3, 1), (1, 1)]
     assert_same_outputs(tmp_path / "one", tmp_path / "two")
     dups = jsonl(tmp_path / "two" / "duplicates.jsonl")
     assert [d["duplicate_of"] for d in dups] == [f"{first.resolve()}#1"] * 2

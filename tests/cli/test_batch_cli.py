@@ -179,8 +179,8 @@ def test_killed_three_times_resumes_to_identical_outputs(tmp_path, tiny_override
     (root / "copy").mkdir()  # the same file saved twice: same name and bytes, same id
     (root / "copy" / "gen-3-000005.txt").write_bytes((root / "gen-3-000005.txt").read_bytes())
     # Default caches: batched CPU generation is not bit-exact across batch shapes, so the
-    # outputs only match if the resumed job restores the translation and summary caches
-    # saved with the last commit (pipeline/lru.py).
+    # outputs only match because every work unit is done whole, with caches that live for
+    # that unit alone (pipeline/batch/engine.py), however often the job is killed.
     sets = _sets([*tiny_overrides, "batch.batch_size=2"])
     base = tmp_path / "uninterrupted"
     result = runner.invoke(app, ["batch", str(root), "--out", str(base), "--config", str(TINY_CONFIG), *sets])
@@ -206,10 +206,6 @@ def test_killed_three_times_resumes_to_identical_outputs(tmp_path, tiny_override
     assert final.returncode == 0, (seed, final.stderr)
     assert "62 inputs = 60 written + 1 errors + 1 skipped duplicates: ok" in final.stdout, final.stdout[-600:]
     assert read_outputs(base) == read_outputs(out), f"kill seed {seed}"
-    con = sqlite3.connect(str(out / "work" / "worker-00000-of-00001" / "ledger.sqlite"))
-    saved = dict(con.execute("SELECT cache, COUNT(*) FROM caches GROUP BY cache").fetchall())
-    con.close()
-    assert saved.get("translate", 0) > 0 and saved.get("summarize", 0) > 0, saved
     assert parquet_rows(base) == parquet_rows(out)
     sessions = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["sessions"]
     assert [s["status"] for s in sessions] == ["interrupted", "running", "running", "running", "complete"]
