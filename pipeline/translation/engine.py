@@ -85,12 +85,9 @@ class TranslationEngine:
         self.guards = self.config.guards
         self.options = DecodeOptions.from_config(self.config)
         # Bounded LRU: archives repeat boilerplate sentences, but memory must stay flat.
-        # Registered with the context so that a batch job can save it with each commit.
+        # Registered with the context so that a batch job can clear it at each work unit.
         self.cache: LRUCache[tuple[str, str, str], _Done] = LRUCache(
-            self.config.cache_size,
-            max_bytes=int(self.config.cache_mb * 2**20),
-            encode=_Done.to_dict,
-            decode=_Done.from_dict,
+            self.config.cache_size, max_bytes=int(self.config.cache_mb * 2**20)
         )
         context.caches["translate"] = self.cache
         self.language = LanguageCheck(self.guards, context.config.langid.backend)
