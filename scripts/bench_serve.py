@@ -225,11 +225,16 @@ def main() -> int:
                     batches = after["batches"] - before["batches"]
                     result["mean_batch"] = (after["batched_articles"] - before["batched_articles"]) / batches if batches else float("nan")
                     result["load"] = os.getloadavg()[0]
+                    # Where the time went: seconds the server spent in each stage (all
+                    # articles of the mode together; CPU stages may overlap model stages).
+                    result["stages"] = {name: after["stages"][name]["seconds"] - before["stages"].get(name, {}).get("seconds", 0.0)
+                                        for name in after.get("stages", {})}
                     rows[name].append(result)
                     records[name].append(result.pop("records"))
                     ok = len(result["latencies"])
                     print(f"round {r + 1} {name}: {ok}/{len(articles)} ok in {result['wall']:.1f} s "
-                          f"({ok / result['wall']:.3f} req/s), mean batch {result['mean_batch']:.1f}, load {result['load']:.2f}", flush=True)
+                          f"({ok / result['wall']:.3f} req/s), mean batch {result['mean_batch']:.1f}, load {result['load']:.2f}; "
+                          f"server seconds per stage: " + ", ".join(f"{k} {v:.1f}" for k, v in result["stages"].items()), flush=True)
         finally:
             server.stop()
 

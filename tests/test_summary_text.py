@@ -141,3 +141,38 @@ def test_repeated_inputs_are_summarised_once():
     for _ in range(2):
         run_jobs([SummaryJob([text], "m", lambda n: 3)], backend, SummarizeConfig(), cache, Counter())
     assert len(backend.calls) == 2  # the second run on the same cache was a hit
+
+
+def test_pack_chunks_keeps_a_text_that_fits_whole_without_counting_its_units():
+    # A tokenizer that counts a capitalised text start as an extra token: units counted
+    # apart sum to more than the joined text. The joined text fits: one chunk, and no unit
+    # is tokenised on its own.
+    asked: list[str] = []
+
+    def count(texts):
+        asked.extend(texts)
+        return [len(t.split()) + (1 if t[:1].isupper() else 0) for t in texts]
+
+    units = [f"Sentence {i} of five words." for i in range(8)]  # joined: 40 words + 1
+    assert pack_chunks(units, count, limit=41) == [units]
+    assert not set(units) & set(asked)
+    # Over the limit, units are counted and packed as before.
+    chunks = pack_chunks(units, count, limit=30)
+    assert len(chunks) > 1 and [u for c in chunks for u in c] == units
+
+
+def test_run_jobs_tokenises_each_text_once():
+    class Counting(FirstWords):
+        def __init__(self, limit):
+            super().__init__(limit)
+            self.asked: list[str] = []
+
+        def count_tokens(self, texts):
+            self.asked.extend(texts)
+            return super().count_tokens(texts)
+
+    backend = Counting(limit=40)
+    jobs = [SummaryJob([unit(i) for i in range(3)], "m", lambda n: 8), SummaryJob([unit(i) for i in range(30)], "m", lambda n: 8)]
+    _run(jobs, backend)
+    assert all(jobs[i].summary for i in range(2))
+    assert len(backend.asked) == len(set(backend.asked))  # "" and every joined text once

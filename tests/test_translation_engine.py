@@ -84,6 +84,52 @@ def test_long_input_is_split_under_the_limit_and_rejoined(fake_context, fake_scr
     assert res.text.split() == text.upper().split()
 
 
+TRICKY_TEXTS = [
+    "Hello there.",
+    "Київ, 24 лютого — «Укрзалізниця» повідомила про зміни.",
+    "ﬁnance ﬂows \ufdfa \u2460\u2461 ½ ㎏",  # NFKC expands ligatures, U+FDFA to 18 characters
+    "emoji 🙂🚀 and 東京 and 𝔘𝔫𝔦𝔠𝔬𝔡𝔢",
+    ">>ukr<< with a language code",
+    "tabs\tand   spaces\u00a0and\u2009thin ones",
+    "x" * 300,
+]
+
+
+def test_fit_bound_holds_for_real_tokenizers(backend_contexts):
+    """The engine skips tokenising texts whose normalised UTF-8 bytes, plus one, plus the
+    fixed tokens fit the limit: that must bound the real SentencePiece count."""
+    import unicodedata
+
+    for backend, context in backend_contexts.items():
+        translator = context.translator(context.translation_engine().route("en", "uk")[0].ref)
+        fixed = translator.count_tokens([""])[0]
+        for text, n in zip(TRICKY_TEXTS, translator.count_tokens(TRICKY_TEXTS)):
+            assert n <= fixed + 1 + len(unicodedata.normalize("NFKC", text).encode("utf-8")), (backend, text)
+
+
+def test_only_texts_that_may_not_fit_are_tokenised_to_decide(fake_context, fake_script, monkeypatch):
+    from .translation_fixtures import FakeTranslator
+
+    asked: list[str] = []
+    count = FakeTranslator.count_tokens
+
+    def counting(self, texts):
+        asked.extend(texts)
+        return count(self, texts)
+
+    monkeypatch.setattr(FakeTranslator, "count_tokens", counting)
+    fake_script.max_input_tokens = 40  # room for 38 bytes of text
+    engine = fake_context().translation_engine()
+    short = ["Short one.", "Коротке речення."]  # 10 and 30 bytes
+    long = "council approved the budget for schools and roads, after a long debate; " * 4
+    out = engine.translate([Request(t, "en", "uk") for t in [*short, long]])
+    assert not set(short) & set(asked)  # decided by their size alone
+    assert long.strip() in asked or long in asked  # counted, then split
+    assert [r.pieces for r in out] == [1, 1, len(fake_script.texts_for("tiny-marian-en-uk")) - 2]
+    assert all(len(t.split()) + 1 <= 40 for t in fake_script.texts_for("tiny-marian-en-uk"))
+    assert out[2].pieces > 1
+
+
 def test_menu_without_punctuation_is_split_at_words(fake_context, fake_script):
     fake_script.max_input_tokens = 8
     fake_script.respond = lambda text, options, ref: text.lower()

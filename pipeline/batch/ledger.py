@@ -41,10 +41,6 @@ CREATE TABLE IF NOT EXISTS units (
 );
 CREATE TABLE IF NOT EXISTS inputs (task TEXT PRIMARY KEY, fingerprint TEXT NOT NULL);
 CREATE UNIQUE INDEX IF NOT EXISTS units_claimed_id ON units (id) WHERE claim = 1;
-CREATE TABLE IF NOT EXISTS caches (
-    cache TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, tick INTEGER NOT NULL,
-    PRIMARY KEY (cache, key)
-);
 CREATE TABLE IF NOT EXISTS sessions (
     n INTEGER PRIMARY KEY, started TEXT NOT NULL, ended TEXT, status TEXT NOT NULL,
     processed INTEGER NOT NULL DEFAULT 0, info TEXT
@@ -77,10 +73,6 @@ def is_corruption(exc: BaseException) -> bool:
     if code is not None:
         return code in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB)
     return type(exc) is sqlite3.DatabaseError
-
-
-# A cache's changes since the last commit: (key, value) rows oldest first, deleted keys.
-CacheChanges = tuple[list[tuple[str, str]], list[str]]
 
 
 @dataclass
@@ -220,33 +212,15 @@ class Ledger:
                 values["log_bytes"] = log_bytes
             self._set(values)
 
-    def cache_rows(self, name: str) -> Iterable[tuple[str, str]]:
-        """A saved cache's (key, value) rows, oldest first."""
-        return self.db.execute("SELECT key, value FROM caches WHERE cache = ? ORDER BY tick", (name,))
-
-    def clear_caches(self) -> None:
-        with self.transaction():
-            self.db.execute("DELETE FROM caches")
-
     def sessions(self) -> list[dict[str, Any]]:
         rows = self.db.execute("SELECT n, started, ended, status, processed, info FROM sessions ORDER BY n")
         return [{"session": n, "started": s, "ended": e, "status": st, "processed": p, **(json.loads(i) if i else {})} for n, s, e, st, p, i in rows]
 
     # -- writes ---------------------------------------------------------------------------
 
-    def commit_batch(self, batch: int, rows: list[UnitRow], task_ends: list[TaskEnd], log_bytes: int,
-                     caches: dict[str, CacheChanges] | None = None) -> None:
-        """One transaction: the batch's units, the tasks it finished, the log's new length,
-        and what changed in the model caches (so a resume starts from this very state)."""
+    def commit_batch(self, batch: int, rows: list[UnitRow], task_ends: list[TaskEnd], log_bytes: int) -> None:
+        """One transaction: the batch's units, the tasks it finished and the log's new length."""
         with self.transaction():
-            for name, (upserts, deletes) in (caches or {}).items():
-                self.db.executemany("DELETE FROM caches WHERE cache = ? AND key = ?", [(name, k) for k in deletes])
-                if upserts:
-                    (tick,) = self.db.execute("SELECT COALESCE(MAX(tick), 0) FROM caches WHERE cache = ?", (name,)).fetchone()
-                    self.db.executemany(
-                        "INSERT OR REPLACE INTO caches (cache, key, value, tick) VALUES (?, ?, ?, ?)",
-                        [(name, k, v, tick + 1 + i) for i, (k, v) in enumerate(upserts)],
-                    )
             self.db.executemany(
                 "INSERT OR REPLACE INTO units (task, pos, id, claim, state, offset, length, info, batch, checksum, chunk) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",

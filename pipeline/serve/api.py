@@ -142,7 +142,8 @@ async def get_article(request: Request, job_id: str, wait: float = Query(0, ge=0
     job = await service.wait_for(job_id, wait) if wait else service.store.get(job_id)
     if not visible(job, who):
         raise ApiError(404, "no such article")
-    return job_json(job, service)
+    # JSONResponse: json.dumps only (FastAPI's encoder would walk the whole record first).
+    return JSONResponse(job_json(job, service))
 
 
 @router.get("/api/articles", tags=["articles"], summary="History, newest first; ?q= keeps titles (any language) holding every word")
@@ -173,6 +174,11 @@ async def healthz(request: Request):
     body = {"status": "ok" if worker.ready.is_set() and not worker.load_error else ("loading" if not worker.ready.is_set() else "error"),
             "ready": worker.ready.is_set() and not worker.load_error, "queue": worker.queue_length(),
             "batches": worker.batches, "batched_articles": worker.batched_articles, "jobs": service.store.counts()}
+    if worker.pipeline is not None:
+        # Per stage: articles through it and seconds spent in it since the start (where a
+        # request's time goes; scripts/bench_serve.py reads it).
+        body["stages"] = {name: {"articles": s.articles, "seconds": round(s.seconds, 4), "failed": s.failed}
+                          for name, s in worker.pipeline.stats.items()}
     if worker.load_error:
         body["error"] = worker.load_error
     return JSONResponse(body, status_code=200 if not worker.load_error else 503)

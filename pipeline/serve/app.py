@@ -62,6 +62,11 @@ def create_app(service: Service, allowed_hosts: list[str] | None = None) -> Any:
         summary="Ukrainian/English summaries and aligned translations of news articles; LibreTranslate-compatible translation.",
         version=_version(),
         lifespan=lifespan,
+        # The docs pages are served below with their assets from here (offline).
+        docs_url=None,
+        redoc_url=None,
+        # No badge from Swagger's online validator: the page fetches nothing elsewhere.
+        swagger_ui_parameters={"validatorUrl": None},
     )
     app.state.service = service
 
@@ -93,6 +98,17 @@ def create_app(service: Service, allowed_hosts: list[str] | None = None) -> Any:
         return JSONResponse({"error": str(exc.detail)}, status_code=exc.status_code, headers=getattr(exc, "headers", None))
 
     @app.middleware("http")
+    async def _no_cross_site_writes(request: Request, call_next):
+        # The web forms carry a CSRF token (web.py); the JSON API is for programs, which
+        # send no Origin/Sec-Fetch-Site. A browser sending them from another site (a
+        # hidden form posting multipart to /api/articles) is refused: keys or not.
+        if request.method in ("POST", "PUT", "PATCH", "DELETE") and request.url.path.startswith("/api/") \
+                and _cross_site(request):
+            return JSONResponse({"error": "cross-site request refused: use the web page's form, or call the API from a program"},
+                                status_code=403)
+        return await call_next(request)
+
+    @app.middleware("http")
     async def _headers(request: Request, call_next):
         response = await call_next(request)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
@@ -100,8 +116,9 @@ def create_app(service: Service, allowed_hosts: list[str] | None = None) -> Any:
         response.headers.setdefault("X-Frame-Options", "DENY")
         return response
 
-    from . import api, web
+    from . import api, docs, web
 
+    app.include_router(docs.router(app))
     app.include_router(api.router)
     app.include_router(api.lt_router)
     app.include_router(web.router)
@@ -110,6 +127,17 @@ def create_app(service: Service, allowed_hosts: list[str] | None = None) -> Any:
 
         app.add_middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts)
     return BodyLimit(app, service.config.serve.max_body_bytes)
+
+
+def _cross_site(request: Request) -> bool:
+    """A browser request made by a page of another site (Fetch Metadata, else Origin)."""
+    site = request.headers.get("sec-fetch-site")
+    if site is not None:
+        return site not in ("same-origin", "none")
+    origin = request.headers.get("origin")
+    if origin is None:
+        return False
+    return origin.split("://", 1)[-1].rstrip("/").lower() != request.headers.get("host", "").lower()
 
 
 def _version() -> str:

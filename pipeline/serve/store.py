@@ -4,7 +4,9 @@ written before the client hears its id, and every status change is committed bef
 announced, so a killed server starts again from exactly what this file says.
 
 One connection, used under a lock from the request threads and the worker thread (SQLite
-serialises writers anyway; the statements here are all short).
+serialises writers anyway; the statements here are all short). A stage's progress for a
+whole batch (stage, count of stages done, and each job's checkpoint: the Article as that
+stage left it) is one transaction, not one commit per job.
 """
 
 from __future__ import annotations
@@ -42,7 +44,8 @@ CREATE TABLE IF NOT EXISTS jobs (
     titles TEXT NOT NULL DEFAULT '{}',
     search TEXT NOT NULL DEFAULT '',
     record TEXT,
-    error TEXT
+    error TEXT,
+    checkpoint TEXT
 );
 CREATE INDEX IF NOT EXISTS jobs_status ON jobs(status, seq);
 CREATE INDEX IF NOT EXISTS jobs_seq ON jobs(seq);
@@ -108,6 +111,9 @@ class JobStore:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.executescript(_SCHEMA)
+            columns = {row[1] for row in self._db.execute("PRAGMA table_info(jobs)")}
+            if "checkpoint" not in columns:  # a database made before checkpoints
+                self._db.execute("ALTER TABLE jobs ADD COLUMN checkpoint TEXT")
             self._db.execute("PRAGMA quick_check").fetchone()
         except (OSError, sqlite3.Error) as exc:
             raise StoreError(f"--data {data_dir}: cannot open the job database {self.path} ({exc})") from None
@@ -138,41 +144,84 @@ class JobStore:
         )
         return job_id
 
+    def _transaction(self, sql: str, rows: list[tuple]) -> None:
+        """One statement over many rows, committed once."""
+        if not rows:
+            return
+        try:
+            with self._lock:
+                self._db.execute("BEGIN")
+                try:
+                    self._db.executemany(sql, rows)
+                except BaseException:
+                    self._db.execute("ROLLBACK")
+                    raise
+                self._db.execute("COMMIT")
+        except sqlite3.Error as exc:
+            raise StoreError(f"job database {self.path}: {exc}") from None
+
     def start(self, ids: list[str]) -> None:
+        """Queued -> running; the stages already done (a checkpoint) are kept."""
         now = time.time()
-        for job_id in ids:
-            self._exec(
-                "UPDATE jobs SET status=?, stage=NULL, stages_done=0, attempts=attempts+1, updated=? WHERE id=? AND status=?",
-                (RUNNING, now, job_id, QUEUED),
-            )
+        self._transaction("UPDATE jobs SET status=?, attempts=attempts+1, updated=? WHERE id=? AND status=?",
+                          [(RUNNING, now, job_id, QUEUED) for job_id in ids])
 
     def set_stage(self, ids: list[str], stage: str, stages_done: int) -> None:
         now = time.time()
-        for job_id in ids:
-            self._exec("UPDATE jobs SET stage=?, stages_done=?, updated=? WHERE id=? AND status=?", (stage, stages_done, now, job_id, RUNNING))
+        self._transaction("UPDATE jobs SET stage=?, stages_done=?, updated=? WHERE id=? AND status IN (?, ?)",
+                          [(stage, stages_done, now, job_id, QUEUED, RUNNING) for job_id in ids])
+
+    def checkpoint(self, rows: list[tuple[str, str | None, int, dict[str, Any]]]) -> None:
+        """[(id, next stage, stages done, article state)]: where each job is, and the Article
+        as its last completed stage left it (a restart goes on from there)."""
+        now = time.time()
+        self._transaction(
+            "UPDATE jobs SET stage=?, stages_done=?, checkpoint=?, updated=? WHERE id=? AND status IN (?, ?)",
+            [(stage, done, json.dumps(state, ensure_ascii=False), now, job_id, QUEUED, RUNNING)
+             for job_id, stage, done, state in rows],
+        )
+
+    def checkpoint_of(self, job_id: str) -> tuple[int, dict[str, Any]] | None:
+        """(stages done, article state) of a half-done job; None when it has none."""
+        row = self._exec("SELECT stages_done, checkpoint FROM jobs WHERE id=?", (job_id,)).fetchone()
+        if not row or not row[1]:
+            return None
+        return row[0], json.loads(row[1])
 
     def finish(self, job_id: str, record: dict[str, Any], titles: dict[str, str], filename: str | None) -> None:
         search = search_key(" ".join([*titles.values(), filename or ""]))
-        self._exec(
-            "UPDATE jobs SET status=?, stage=NULL, record=?, error=NULL, titles=?, search=?, updated=? WHERE id=?",
-            (DONE, json.dumps(record, ensure_ascii=False), json.dumps(titles, ensure_ascii=False), search, time.time(), job_id),
+        self.finish_many([(job_id, record, titles, filename)])
+
+    def finish_many(self, done: list[tuple[str, dict[str, Any], dict[str, str], str | None]]) -> None:
+        """[(id, record, titles, filename)], one commit; the checkpoint is no longer needed."""
+        now = time.time()
+        self._transaction(
+            "UPDATE jobs SET status=?, stage=NULL, record=?, error=NULL, titles=?, search=?, checkpoint=NULL, updated=? WHERE id=?",
+            [(DONE, json.dumps(record, ensure_ascii=False), json.dumps(titles, ensure_ascii=False),
+              search_key(" ".join([*titles.values(), filename or ""])), now, job_id)
+             for job_id, record, titles, filename in done],
         )
 
     def fail(self, job_id: str, error: dict[str, Any]) -> None:
         self._exec(
-            "UPDATE jobs SET status=?, error=?, updated=? WHERE id=?",
+            "UPDATE jobs SET status=?, error=?, checkpoint=NULL, updated=? WHERE id=?",
             (FAILED, json.dumps(error, ensure_ascii=False), time.time(), job_id),
         )
 
     def requeue(self, ids: list[str]) -> None:
+        """Running -> queued, keeping each job's checkpoint (it goes on from there)."""
         now = time.time()
-        for job_id in ids:
-            self._exec("UPDATE jobs SET status=?, stage=NULL, stages_done=0, updated=? WHERE id=? AND status=?", (QUEUED, now, job_id, RUNNING))
+        self._transaction("UPDATE jobs SET status=?, updated=? WHERE id=? AND status=?",
+                          [(QUEUED, now, job_id, RUNNING) for job_id in ids])
 
     def recover(self) -> list[str]:
-        """After a stop or a kill: jobs left running go back to the queue; returns every
-        queued job's id, oldest first (the order they were submitted in)."""
-        self._exec("UPDATE jobs SET status=?, stage=NULL, stages_done=0 WHERE status=?", (QUEUED, RUNNING))
+        """After a stop or a kill: jobs left running go back to the queue, each from its
+        last checkpoint (the stages it had completed); returns every queued job's id,
+        oldest first (the order they were submitted in)."""
+        self._exec("UPDATE jobs SET status=? WHERE status=?", (QUEUED, RUNNING))
+        # A job whose stages_done has no checkpoint behind it (a database from before
+        # checkpoints) starts again from its input.
+        self._exec("UPDATE jobs SET stage=NULL, stages_done=0 WHERE status=? AND checkpoint IS NULL", (QUEUED,))
         return [row[0] for row in self._exec("SELECT id FROM jobs WHERE status=? ORDER BY seq", (QUEUED,)).fetchall()]
 
     def delete(self, job_id: str) -> bool:

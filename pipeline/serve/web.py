@@ -4,11 +4,19 @@ digest's article layout, find it again in the history, download it.
 Server-rendered with the digest's templates, macros, CSS and JS (its `base.html` is
 replaced by the service's, which adds the service bar and allows forms to post here);
 Jinja2 escapes every value. Everything the page needs is served from here: no CDN.
+
+Forms (paste/upload, delete, login) carry a CSRF token: the double-submit pattern, a
+random token in an HttpOnly SameSite=Strict cookie and the same token in a hidden field,
+compared on every POST. Another site can make a browser post here, but cannot read or set
+this site's cookie, so it cannot send the matching field.
 """
 
 from __future__ import annotations
 
+import hmac
 import io
+import re
+import secrets
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -50,6 +58,11 @@ STATUS_LABELS = {
     "failed": ("Failed", "Не вдалося"),
 }
 DOWNLOADS = {"json": "application/json", "md": "text/markdown", "tmx": "application/x-tmx+xml"}
+CSRF_COOKIE = "newsbridge_csrf"
+CSRF_FIELD = "csrf"
+_CSRF_SHAPE = re.compile(r"[A-Za-z0-9_-]{43}")  # secrets.token_urlsafe(32)
+CSRF_MESSAGE = ("the form did not come from this page (its security token is missing or stale): reload the page and send it again"
+                " · форма надійшла не з цієї сторінки: оновіть сторінку й надішліть ще раз")
 
 
 @lru_cache(maxsize=1)
@@ -63,14 +76,33 @@ def environment():
                                               PackageLoader("pipeline.digest", "templates")]))
 
 
-def render(name: str, status: int = 200, **values: Any) -> HTMLResponse:
+def render(request: Request, name: str, status: int = 200, **values: Any) -> HTMLResponse:
     values.setdefault("root", "/")
     values.setdefault("assets", "/assets/")
     values.setdefault("ui_lang", "uk")
     values.setdefault("stage_labels", STAGE_LABELS)
     values.setdefault("status_labels", STATUS_LABELS)
+    token, new = _csrf_token(request)
+    values["csrf"] = token
     html = environment().get_template(name).render(**values)
-    return HTMLResponse(html, status_code=status, headers={"Cache-Control": "no-store"})
+    response = HTMLResponse(html, status_code=status, headers={"Cache-Control": "no-store"})
+    if new:
+        response.set_cookie(CSRF_COOKIE, token, httponly=True, samesite="strict", path="/")
+    return response
+
+
+def _csrf_token(request: Request) -> tuple[str, bool]:
+    """The browser's token (its cookie), or a new one to set; (token, new)."""
+    token = request.cookies.get(CSRF_COOKIE, "")
+    if _CSRF_SHAPE.fullmatch(token):
+        return token, False
+    return secrets.token_urlsafe(32), True
+
+
+def _csrf_ok(request: Request, fields: dict[str, Any]) -> bool:
+    cookie = request.cookies.get(CSRF_COOKIE, "")
+    sent = fields.get(CSRF_FIELD)
+    return bool(_CSRF_SHAPE.fullmatch(cookie)) and isinstance(sent, str) and hmac.compare_digest(cookie, sent)
 
 
 def _service(request: Request) -> Service:
@@ -86,7 +118,7 @@ def _who(request: Request) -> str | None:
 
 
 def _login(request: Request, message: str | None = None, status: int = 401) -> HTMLResponse:
-    return render("login.html", status, error=message, next=request.url.path if request.url.path.startswith("/") else "/")
+    return render(request, "login.html", status, error=message, next=request.url.path if request.url.path.startswith("/") else "/")
 
 
 # -- pages --------------------------------------------------------------------------------------
@@ -104,7 +136,7 @@ def _home(request: Request, who: str, *, q: str = "", error: str | None = None, 
     service = _service(request)
     jobs = service.store.history(q, service.config.serve.history_limit, owner=owner_name(who))
     entries = [_history_item(service, job) for job in jobs]
-    return render("home.html", status, history=entries, q=q, error=error,
+    return render(request, "home.html", status, history=entries, q=q, error=error,
                   form=form or {"title": "", "text": "", "format": "txt"}, queue=service.worker.queue_length(),
                   auth=service.auth)
 
@@ -140,10 +172,12 @@ async def submit_page(request: Request):
     except ApiError as exc:
         return _home(request, who, error=exc.message, status=exc.status)
     form = {"title": str(fields.get("title") or ""), "text": str(fields.get("text") or ""), "format": str(fields.get("format") or "txt")}
+    if not _csrf_ok(request, fields):
+        return _home(request, who, error=CSRF_MESSAGE, form=form, status=403)
     if isinstance(fields.get("file"), tuple) and not fields["file"][1] and not fields["file"][0]:
         fields.pop("file")  # the form's empty file input
     if isinstance(fields.get("file"), tuple) and fields["file"][1] and form["format"] == "txt" and not form["text"].strip():
-        fields.pop("format")  # an upload's type comes from its name unless said otherwise
+        fields.pop("format", None)  # an upload's type comes from its name unless said otherwise
     try:
         submission = submission_from(fields, service.config.serve.max_chars)
         rate_limit(request, who)
@@ -167,12 +201,13 @@ async def article_page(request: Request, job_id: str):
         return _login(request)
     job = service.store.get(job_id) if is_job_id(job_id) else None
     if not visible(job, who):
-        return render("missing.html", 404)
+        return render(request, "missing.html", 404)
+    delete_url = f"/articles/{job.id}/delete"
     if job.status == DONE and job.record is not None:
         article = article_from_record(job.record)
         view = article_view(article, job.id, service.config.digest)
         downloads = [(fmt, f"/articles/{job.id}/download/{fmt}") for fmt in DOWNLOADS]
-        return render("article.html", a=view, downloads=downloads)
+        return render(request, "article.html", a=view, downloads=downloads, delete_url=delete_url)
     names = service.worker.stage_names
     done = job.stages_done
     stages = [{"name": name, "state": "done" if i < done else ("current" if i == done and job.status == "running" else "pending"),
@@ -182,8 +217,29 @@ async def article_page(request: Request, job_id: str):
         for s in stages:
             if s["name"] == failed_at:
                 s["state"] = "failed"
-    return render("job.html", job=job, stages=stages, position=service.worker.position(job.id),
-                  title=next(iter(job.titles.values()), None) or job.input.get("filename"))
+    return render(request, "job.html", job=job, stages=stages, position=service.worker.position(job.id),
+                  title=next(iter(job.titles.values()), None) or job.input.get("filename"), delete_url=delete_url)
+
+
+@router.post("/articles/{job_id}/delete")
+async def delete_page(request: Request, job_id: str):
+    """The page's delete button: the article and its result go (as DELETE /api/articles/{id})."""
+    service = _service(request)
+    who = _who(request)
+    if who is None:
+        return _login(request)
+    try:
+        fields = await read_fields(request)
+    except ApiError:
+        fields = {}  # no body at all: no token either
+    job = service.store.get(job_id) if is_job_id(job_id) else None
+    if not visible(job, who):
+        return render(request, "missing.html", 404)
+    if not _csrf_ok(request, fields):
+        return _home(request, who, error=CSRF_MESSAGE, status=403)
+    service.worker.forget(job.id)
+    service.store.delete(job.id)
+    return RedirectResponse("/", status_code=303)
 
 
 @router.get("/articles/{job_id}/download/{fmt}")
@@ -244,6 +300,9 @@ async def login(request: Request):
     key = str(fields.get("key") or "").strip()
     if not service.auth:
         return RedirectResponse("/", status_code=303)
+    if not _csrf_ok(request, fields):
+        # Else another site could log this browser in with the other site's own key.
+        return _login(request, CSRF_MESSAGE, 403)
     if service.keys.owner(key) is None:
         return _login(request, "invalid API key · недійсний ключ API", 403)
     target = str(fields.get("next") or "/")

@@ -1,16 +1,24 @@
-"""The one batching queue: a single worker thread owns the models and runs everything that
-needs them.
+"""The one batching queue: a worker thread owns the models and runs the model stages; a
+second thread runs the CPU stages of queued jobs meanwhile.
 
-Article jobs wait in a FIFO. Each time the worker is free it takes every job waiting (up
-to `serve.batch_size`) and runs them through the stages together, so twenty people
-pasting at once share the translation and summary batches instead of queueing behind each
-other's full runs. Short requests (LibreTranslate `/translate`, `/detect`) wait in their
-own queue and are served between stages, so they never sit behind a whole batch.
+A job goes: submitted -> `_waiting` -> (prepare thread: read, then the CPU stages --
+clean, segment, detect -- one article at a time, while the models work on the running
+batch) -> `_ready` -> (worker: the model stages, translate and summarize, over every job
+taken together). Each time the worker is free it takes every prepared job (up to
+`serve.batch_size`), so twenty people pasting at once share the translation and summary
+batches instead of queueing behind each other's full runs. It waits for more only when the
+queue says more are on their way: jobs still being prepared, or the clients of the batch
+that just finished sending their next articles (then while they keep arriving within
+`serve.batch_wait_s`, ten times that at most); a lone request goes at once. Short
+requests (LibreTranslate `/translate`, `/detect`) wait in their own queue and are served
+between stages, so they never sit behind a whole batch.
 
 Every status change is written to the job store first and announced after (`on_change`),
-so what a client is told is always what a restart would find. On stop, the running batch
-goes on until `serve.shutdown_grace_s` has passed, then what is unfinished goes back to
-the queue in the store; waiting jobs simply stay queued there.
+so what a client is told is always what a restart would find. After every completed
+stage the job's Article is checkpointed (one transaction for the whole batch), so a
+killed server goes on from the last completed stage. On stop, the running batch goes on
+until `serve.shutdown_grace_s` has passed, then what is unfinished goes back to the
+queue in the store, with its checkpoint; waiting jobs simply stay queued there.
 """
 
 from __future__ import annotations
@@ -26,6 +34,7 @@ from typing import Any, Callable
 from ..config import Config
 from ..data import Article
 from ..errors import NewsbridgeError
+from .checkpoint import CheckpointError, article_from_state, article_state
 from .inputs import Submission, to_article
 from .store import JobStore
 
@@ -49,6 +58,17 @@ class _Quick:
     future: Future
 
 
+@dataclass
+class _Job:
+    """A job in memory between its CPU stages and its end: its Article and how many of
+    `Worker.stage_names` it has completed (read counts as the first)."""
+
+    id: str
+    article: Article
+    done: int
+    filename: str | None
+
+
 class Worker:
     def __init__(self, config: Config, store: JobStore, *, on_change: Callable[[str], None] | None = None):
         self.config = config
@@ -60,12 +80,23 @@ class Worker:
         self.ready = threading.Event()
         self.load_error: str | None = None
         self._cond = threading.Condition()
-        self._waiting: deque[str] = deque()
+        self._waiting: deque[str] = deque()  # not yet prepared
+        self._preparing: str | None = None
+        self._ready: deque[_Job] = deque()  # prepared, waiting for the model stages
         self._running: list[str] = []
         self._quick: deque[_Quick] = deque()
         self._stopping = False
         self._deadline = float("inf")
+        # The CPU stages' objects are shared by the prepare thread and the short requests
+        # (LibreTranslate /detect uses the segment and detect stages).
+        self._cpu_lock = threading.Lock()
+        # What the batching window reads: submissions so far, and at the end of the last
+        # batch how many it held and how many submissions there had been.
+        self._arrivals = 0
+        self._arrivals_at_finish = 0
+        self._last_batch = 0
         self._thread = threading.Thread(target=self._main, name="newsbridge-worker", daemon=True)
+        self._prep_thread = threading.Thread(target=self._prepare_loop, name="newsbridge-prepare", daemon=True)
         self.batches = 0
         self.batched_articles = 0  # articles taken into batches (mean batch = this / batches)
 
@@ -75,16 +106,21 @@ class Worker:
         with self._cond:
             self._waiting.extend(recovered)
         self._thread.start()
+        self._prep_thread.start()
+
+    def _queued(self) -> int:
+        return len(self._waiting) + (self._preparing is not None) + len(self._ready) + len(self._running)
 
     def submit(self, submission: Submission, owner: str | None) -> str:
         """Store the job and queue it; QueueFull when `serve.max_queue` jobs are already in."""
         with self._cond:
             if self._stopping:
                 raise ShuttingDown("the server is stopping")
-            if len(self._waiting) + len(self._running) >= self.serve.max_queue:
+            if self._queued() >= self.serve.max_queue:
                 raise QueueFull(f"{self.serve.max_queue} articles are already waiting or running (serve.max_queue)")
             job_id = self.store.add(submission.input, submission.data, owner, submission.titles())
             self._waiting.append(job_id)
+            self._arrivals += 1
             self._cond.notify_all()
         return job_id
 
@@ -95,6 +131,9 @@ class Worker:
                 self._waiting.remove(job_id)
             except ValueError:
                 pass
+            for job in list(self._ready):
+                if job.id == job_id:
+                    self._ready.remove(job)
 
     def call(self, fn: Callable[[Any], Any]) -> Future:
         """Run `fn(pipeline)` on the worker thread (it owns the models); a Future of its result."""
@@ -110,13 +149,17 @@ class Worker:
 
     def queue_length(self) -> int:
         with self._cond:
-            return len(self._waiting) + len(self._running)
+            return self._queued()
 
     def position(self, job_id: str) -> int | None:
         """1 = next to be taken; None when not waiting."""
         with self._cond:
+            order = [job.id for job in self._ready]
+            if self._preparing is not None:
+                order.append(self._preparing)
+            order.extend(self._waiting)
             try:
-                return self._waiting.index(job_id) + 1
+                return order.index(job_id) + 1
             except ValueError:
                 return None
 
@@ -134,20 +177,98 @@ class Worker:
             self._cond.notify_all()
 
     def stop(self, grace_s: float | None = None) -> None:
-        """`request_stop`, then wait for the thread (at most the grace + 30 s: a stage that
+        """`request_stop`, then wait for the threads (at most the grace + 30 s: a stage that
         never returns is left to the next start's recovery, which re-queues its jobs)."""
         self.request_stop(grace_s)
         with self._cond:
             left = max(0.0, self._deadline - time.monotonic())
-        if self._thread.is_alive():
-            self._thread.join(left + 30)
+        for thread in (self._thread, self._prep_thread):
+            if thread.is_alive():
+                thread.join(left + 30)
         with self._cond:
             leftover = list(self._quick)
             self._quick.clear()
         for task in leftover:
             task.future.set_exception(ShuttingDown("the server is stopping"))
 
-    # -- the worker thread ------------------------------------------------------------------
+    # -- the prepare thread: read + CPU stages of queued jobs ---------------------------------
+
+    def _prepare_loop(self) -> None:
+        self.ready.wait()
+        while True:
+            with self._cond:
+                while not (self._waiting or self._stopping):
+                    self._cond.wait()
+                if self._stopping:
+                    return
+                job_id = self._preparing = self._waiting.popleft()
+            job = None
+            try:
+                job = self._prepare(job_id)
+            except Exception as exc:  # noqa: BLE001 - a fault of the service, not of one article
+                log.exception("preparing %s failed", job_id)
+                self._fail(job_id, {"stage": "serve", "kind": "internal", "message": f"{type(exc).__name__}: {exc}"})
+            finally:
+                with self._cond:
+                    self._preparing = None
+                    if job is not None:
+                        self._ready.append(job)
+                    self._cond.notify_all()
+
+    def _prepare(self, job_id: str) -> _Job | None:
+        """The job's Article with every CPU stage done (from its checkpoint when it has
+        one), checkpointed; None when it failed or is gone."""
+        stored = self.store.get(job_id)
+        if stored is None:  # deleted while it waited
+            return None
+        if self.load_error:
+            self._fail(job_id, {"stage": "load", "kind": "model", "message": self.load_error})
+            return None
+        article, done = None, 0
+        saved = self.store.checkpoint_of(job_id)
+        if saved is not None:
+            try:
+                done, article = saved[0], article_from_state(saved[1])
+            except CheckpointError as exc:
+                log.warning("job %s: %s; starting it again from its input", job_id, exc)
+                article, done = None, 0
+        if article is None:
+            try:
+                article = to_article(job_id, stored.input, stored.input_bytes, self.config.read, self.serve.max_chars)
+            except NewsbridgeError as exc:
+                self._fail(job_id, {"stage": READ_STAGE, "kind": exc.kind, "message": str(exc)})
+                return None
+            done = 1
+        job = _Job(job_id, article, done, stored.input.get("filename"))
+        pipeline = self.pipeline
+        cpu_end = len(pipeline.cpu_stages) + 1  # in stage_names, read included
+        if job.done < cpu_end:
+            with self._cpu_lock:
+                for index in range(job.done - 1, cpu_end - 1):
+                    self._run_stage(pipeline, index, [article])
+                    if not article.ok:
+                        self._fail(job_id, article.error.to_dict())
+                        return None
+            job.done = cpu_end
+        if job.done != (saved[0] if saved else -1):
+            self.store.checkpoint([(job_id, self._next_stage(job.done), job.done, article_state(article))])
+            self.on_change(job_id)
+        return job
+
+    def _next_stage(self, done: int) -> str | None:
+        return self.stage_names[done] if done < len(self.stage_names) else None
+
+    @staticmethod
+    def _run_stage(pipeline: Any, index: int, articles: list[Article]) -> None:
+        stage = pipeline.stages[index]
+        stats = pipeline.stats[stage.name]
+        start = time.perf_counter()
+        stage(articles)
+        stats.seconds += time.perf_counter() - start
+        stats.articles += len(articles)
+        stats.failed += sum(1 for a in articles if not a.ok)
+
+    # -- the worker thread: the model stages --------------------------------------------------
 
     def _main(self) -> None:
         try:
@@ -158,41 +279,49 @@ class Worker:
         self.ready.set()
         while True:
             with self._cond:
-                while not (self._waiting or self._quick or self._stopping):
+                while not (self._ready or self._quick or self._stopping):
                     self._cond.wait()
                 if self._stopping:
                     return
                 self._gather()
-                batch = [self._waiting.popleft() for _ in range(min(len(self._waiting), self.serve.batch_size))]
-                self._running = batch
+                batch = [self._ready.popleft() for _ in range(min(len(self._ready), self.serve.batch_size))]
+                self._running = [job.id for job in batch]
             self._run_quick()
             if batch:
                 try:
                     self._run_batch(batch)
                 except Exception as exc:  # noqa: BLE001 - a fault of the service, not of one article
                     log.exception("batch of %d failed", len(batch))
-                    for job_id in batch:
-                        self._fail(job_id, {"stage": "serve", "kind": "internal", "message": f"{type(exc).__name__}: {exc}"})
+                    for job in batch:
+                        self._fail(job.id, {"stage": "serve", "kind": "internal", "message": f"{type(exc).__name__}: {exc}"})
                 finally:
                     with self._cond:
                         self._running = []
+                        self._last_batch = len(batch)
+                        self._arrivals_at_finish = self._arrivals
 
     def _gather(self) -> None:
-        """(Holding the lock.) Wait while articles keep arriving, so that requests sent
-        together share a batch; short requests waiting end the wait at once."""
+        """(Holding the lock.) Wait for more prepared jobs only while the queue says they
+        are on their way: jobs still in the CPU stages, or -- fewer submissions since the
+        last batch ended than it held -- its clients sending their next articles (while
+        they keep coming within `serve.batch_wait_s`; ten times that at most). A lone
+        request, or a short request waiting, goes at once."""
         quiet = self.serve.batch_wait_s
-        if quiet <= 0 or not self._waiting:
+        if quiet <= 0:
             return
         cap = time.monotonic() + 10 * quiet
-        seen = len(self._waiting)
-        while seen < self.serve.batch_size and not self._quick and not self._stopping:
-            left = min(quiet, cap - time.monotonic())
-            if left <= 0:
+        seen, last = self._arrivals, time.monotonic()
+        while len(self._ready) < self.serve.batch_size and not self._quick and not self._stopping:
+            coming = bool(self._waiting) or self._preparing is not None
+            returning = self._arrivals - self._arrivals_at_finish < self._last_batch
+            now = time.monotonic()
+            if not (coming or returning) or now >= cap:
                 return
-            self._cond.wait(left)
-            if len(self._waiting) == seen:
-                return  # nothing new for `quiet` seconds (or only a short request came)
-            seen = len(self._waiting)
+            if not coming and now - last >= quiet:
+                return  # the last batch's clients went quiet
+            self._cond.wait(min(cap - now, quiet))
+            if self._arrivals != seen:
+                seen, last = self._arrivals, time.monotonic()
 
     def _load(self) -> None:
         from ..runner import Pipeline
@@ -219,7 +348,9 @@ class Worker:
             try:
                 if self.load_error:
                     raise NewsbridgeError(f"models failed to load: {self.load_error}")
-                task.future.set_result(task.fn(self.pipeline))
+                with self._cpu_lock:
+                    result = task.fn(self.pipeline)
+                task.future.set_result(result)
             except BaseException as exc:  # noqa: BLE001 - handed to the waiting request
                 task.future.set_exception(exc)
 
@@ -227,60 +358,44 @@ class Worker:
         with self._cond:
             return self._stopping and time.monotonic() >= self._deadline
 
-    def _run_batch(self, batch: list[str]) -> None:
+    def _run_batch(self, batch: list[_Job]) -> None:
         self.batches += 1
         self.batched_articles += len(batch)
-        self.store.start(batch)
-        self.store.set_stage(batch, READ_STAGE, 0)
-        self._announce(batch)
-        articles: list[tuple[str, Article, str | None]] = []
-        for job_id in batch:
-            job = self.store.get(job_id)
-            if job is None:  # deleted while it waited
-                continue
-            if self.load_error:
-                self._fail(job_id, {"stage": "load", "kind": "model", "message": self.load_error})
-                continue
-            try:
-                article = to_article(job_id, job.input, job.input_bytes, self.config.read, self.serve.max_chars)
-            except NewsbridgeError as exc:
-                self._fail(job_id, {"stage": READ_STAGE, "kind": exc.kind, "message": str(exc)})
-                continue
-            articles.append((job_id, article, job.input.get("filename")))
-
+        self.store.start([job.id for job in batch])
+        self._announce([job.id for job in batch])
         pipeline = self.pipeline
-        for n, stage in enumerate(pipeline.stages, 1):
-            live = [(job_id, a) for job_id, a, _ in articles if a.ok]
+        for index in range(len(pipeline.cpu_stages), len(pipeline.stages)):
+            # Pipeline stage `index` is stage_names[index + 1] (read comes first).
+            live = [job for job in batch if job.article.ok and job.done < index + 2]
             if not live:
-                break
+                continue
             if self._past_deadline():
-                ids = [job_id for job_id, _ in live]
+                ids = [job.id for job in batch if job.article.ok]
                 self.store.requeue(ids)
                 self._announce(ids)
-                log.warning("stopping: %d unfinished articles put back in the queue", len(ids))
+                log.warning("stopping: %d unfinished articles put back in the queue (from their last completed stage)", len(ids))
                 return
-            ids = [job_id for job_id, _ in live]
-            self.store.set_stage(ids, stage.name, n)
-            self._announce(ids)
-            stats = pipeline.stats[stage.name]
-            start = time.perf_counter()
-            stage([a for _, a in live])
-            stats.seconds += time.perf_counter() - start
-            stats.articles += len(live)
-            stats.failed += sum(1 for _, a in live if not a.ok)
-            for job_id, article in live:
-                if not article.ok:
-                    self._fail(job_id, article.error.to_dict())
+            self._run_stage(pipeline, index, [job.article for job in live])
+            for job in live:
+                if job.article.ok:
+                    job.done = index + 2
+                else:
+                    self._fail(job.id, job.article.error.to_dict())
+            if index + 1 < len(pipeline.stages):
+                ok = [job for job in live if job.article.ok]
+                self.store.checkpoint([(job.id, self._next_stage(job.done), job.done, article_state(job.article)) for job in ok])
+                self._announce([job.id for job in ok])
             self._run_quick()  # short requests do not wait for the whole batch
 
         signature = pipeline.signature()
-        for job_id, article, filename in articles:
-            if not article.ok:
+        finished = []
+        for job in batch:
+            if not job.article.ok:
                 continue
-            article.signature = dict(signature)
-            record = article.to_record()
-            self.store.finish(job_id, record, article_titles(article, self.config), filename)
-            self.on_change(job_id)
+            job.article.signature = dict(signature)
+            finished.append((job.id, job.article.to_record(), article_titles(job.article, self.config), job.filename))
+        self.store.finish_many(finished)
+        self._announce([job_id for job_id, *_ in finished])
 
     def _fail(self, job_id: str, error: dict[str, Any]) -> None:
         self.store.fail(job_id, error)

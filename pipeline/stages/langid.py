@@ -13,7 +13,7 @@ from collections import Counter
 from ..data import UNDETERMINED, Article, Block, Segment
 from ..lang.alphabets import script_of_lang
 from ..lang.identifier import Detection, LanguageIdentifier
-from ..text.scripts import script_of
+from ..text.scripts import script_counts, script_of
 from .base import ArticleStage
 
 
@@ -105,7 +105,20 @@ class DetectStage(ArticleStage):
                 # Too short to judge on its own: it is in its block's language.
                 one = Detection(lang, confidence, one.script, "block")
             seg.lang, seg.confidence, seg.script = one.lang, round(one.confidence, 4), one.script
-            seg.spans = self.identifier.spans(seg.text, seg.lang)
+            seg.spans = self.identifier.spans(seg.text, seg.lang) if may_have_spans(seg.text, seg.lang) else []
             self.counts["segments"] += 1
             self.counts["spans"] += len(seg.spans)
         return found
+
+
+def may_have_spans(text: str, lang: str) -> bool:
+    """Whether `LanguageIdentifier.spans` can find anything in `text`. It looks for words
+    in another script than the language's, and for quotations that letters or function
+    words place in another language, evidence only Cyrillic text carries. A segment whose
+    letters are all in its language's script, when that script is not Cyrillic, has
+    neither: the per-word pass and the language id of each quotation are skipped (most
+    English segments; tests/stages/test_langid.py checks that spans() agrees)."""
+    if lang == UNDETERMINED:
+        return False
+    home = script_of_lang(lang)
+    return home == "Cyrillic" or any(script != home for script in script_counts(text))

@@ -65,6 +65,10 @@ def run_jobs(
     every job still active at that level."""
     if not jobs:
         return
+    model = backend
+    # Every text is counted once: the joined text measured here is asked again when it
+    # is packed into chunks, and "" (the fixed tokens) by every job.
+    backend = _MemoCounts(backend)  # type: ignore[assignment]
     active = [job for job in measure_jobs(jobs, backend) if not job.passthrough]
     for job in jobs:
         if job.passthrough:
@@ -76,8 +80,25 @@ def run_jobs(
         plans = _plan_level(active, level, backend, cfg, counts)
         inputs = [" ".join(chunk) for _, chunks in plans for chunk in chunks]
         targets = [job.target for job, chunks in plans for _ in chunks]
-        outputs = _summarize_cached(backend, inputs, targets, cache, counts)
+        outputs = _summarize_cached(model, inputs, targets, cache, counts)
         active = _apply_level(plans, outputs, level, backend, cfg, counts)
+
+
+class _MemoCounts:
+    """The backend, its count_tokens answered from a memo (one run_jobs call long)."""
+
+    def __init__(self, backend: "Summarizer"):
+        self._backend = backend
+        self._counts: dict[str, int] = {}
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._backend, name)
+
+    def count_tokens(self, texts: list[str]) -> list[int]:
+        todo = [t for t in dict.fromkeys(texts) if t not in self._counts]
+        if todo:
+            self._counts.update(zip(todo, self._backend.count_tokens(todo)))
+        return [self._counts[t] for t in texts]
 
 
 def _plan_level(

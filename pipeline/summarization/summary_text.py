@@ -29,6 +29,11 @@ def pack_chunks(units: list[str], count_tokens: CountTokens, limit: int) -> list
     if not units:
         return []
     overhead = count_tokens([""])[0]  # special tokens and task prefix, counted once per input
+    budget = max(limit - overhead, 1)
+    if count_tokens([" ".join(units)])[0] <= limit:
+        # The whole text fits: one chunk, no unit tokenised (the caller has usually
+        # counted the joined text already: summarization.mapreduce keeps a memo).
+        return [units]
     pieces: list[str] = []
     sizes: list[int] = []
     for unit, n in zip(units, count_tokens(units)):
@@ -36,7 +41,6 @@ def pack_chunks(units: list[str], count_tokens: CountTokens, limit: int) -> list
         part_counts = [n] if len(parts) == 1 else count_tokens(parts)
         pieces.extend(parts)
         sizes.extend(max(c - overhead, 1) for c in part_counts)
-    budget = max(limit - overhead, 1)
     # Balanced: aim at total/n per chunk rather than filling each to the brim and leaving a
     # small remainder, so every chunk gets a comparable share of the summary.
     goal = sum(sizes) / max(1, math.ceil(sum(sizes) / budget))

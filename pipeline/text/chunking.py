@@ -9,6 +9,7 @@ the text back (whitespace runs at the cuts become one space).
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from typing import Callable
 
@@ -24,6 +25,18 @@ class Piece:
     # What goes between this piece and the previous one when joining: " " after a
     # boundary, "" inside a run without spaces.
     sep: str = " "
+
+
+def token_bound(text: str) -> int:
+    """At most how many tokens a subword tokenizer (SentencePiece, BPE, byte-level BPE,
+    WordPiece) makes of `text`, beyond the fixed tokens it adds to every input (language
+    code, </s>, a task prefix). Every token covers at least one character of the
+    normalised text, or one byte of it (byte fallback, byte-level BPE), and a word-start
+    marker or prefix space may add one. Tokenising is the costly part of asking "does it
+    fit?": under this bound the answer needs no tokenizer (tests check it on the real ones)."""
+    if text.isascii():
+        return len(text) + 1
+    return max(len(text.encode("utf-8")), len(unicodedata.normalize("NFKC", text).encode("utf-8"))) + 1
 
 
 def join_pieces(pieces: list[Piece] | list[tuple[str, str]]) -> str:

@@ -4,35 +4,59 @@ from __future__ import annotations
 
 import unicodedata
 from collections import Counter
-from functools import lru_cache
+
+_NAMED = ("LATIN", "CYRILLIC", "GREEK", "ARABIC", "HEBREW", "ARMENIAN", "GEORGIAN", "DEVANAGARI", "HANGUL", "THAI")
+# ASCII characters that are not letters, deleted by str.translate (in C) to count the
+# letters of an ASCII text: most words and many sentences are ASCII.
+_ASCII_NON_LETTERS = {i: None for i in range(128) if not chr(i).isalpha()}
+# Character -> its script, "" for a non-letter; filled as characters are met. Bounded by
+# the characters a process meets (a few thousand in practice); past the cap, computed.
+_SCRIPT_OF_CHAR: dict[str, str] = {}
+_CHAR_CACHE_MAX = 65_536
 
 
-@lru_cache(maxsize=8192)
 def _char_script(char: str) -> str:
     try:
         name = unicodedata.name(char)
     except ValueError:
         return "Other"
     first = name.split(" ", 1)[0]
-    if first in ("LATIN", "CYRILLIC", "GREEK", "ARABIC", "HEBREW", "ARMENIAN", "GEORGIAN", "DEVANAGARI", "HANGUL", "THAI"):
+    if first in _NAMED:
         return first.capitalize()
     if first in ("CJK", "HIRAGANA", "KATAKANA"):
         return "Han" if first == "CJK" else "Kana"
     return "Other"
 
 
+def _learn(char: str) -> str:
+    script = _char_script(char) if char.isalpha() else ""
+    if len(_SCRIPT_OF_CHAR) < _CHAR_CACHE_MAX:
+        _SCRIPT_OF_CHAR[char] = script
+    return script
+
+
 def script_counts(text: str) -> Counter[str]:
-    # Distinct characters first (counted in C): every block and segment is asked this.
+    """Letters per script. Every block, segment and (for spans) word is asked this."""
+    if text.isascii():
+        n = len(text.translate(_ASCII_NON_LETTERS))
+        return Counter({"Latin": n}) if n else Counter()
     counts: Counter[str] = Counter()
+    known = _SCRIPT_OF_CHAR.get
+    # Distinct characters first (counted in C), then one look-up each.
     for char, n in Counter(text).items():
-        if char.isalpha():
-            counts[_char_script(char)] += n
+        script = known(char)
+        if script is None:
+            script = _learn(char)
+        if script:
+            counts[script] += n
     return counts
 
 
 def script_of(text: str, dominance: float = 0.8) -> str:
     """The script of most letters ('Latin', 'Cyrillic', ...), 'Mixed' when none dominates,
     'none' when there are no letters."""
+    if text.isascii():
+        return "Latin" if text.translate(_ASCII_NON_LETTERS) else "none"
     counts = script_counts(text)
     total = sum(counts.values())
     if not total:

@@ -39,10 +39,6 @@ class Done:
     retried: bool = False
     pieces: int = 1
 
-    @classmethod
-    def from_dict(cls, d: dict) -> "Done":
-        return cls(text=d["text"], warnings=tuple(d.get("warnings", ())), retried=bool(d.get("retried")), pieces=int(d.get("pieces", 1)))
-
 
 class CheckedTranslation:
     def __init__(self, guards: "TranslateGuardsConfig", options: DecodeOptions, language: LanguageCheck, counts: Counter[str]):

@@ -18,13 +18,13 @@ Every request gets exactly one result.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ..backends.base import DecodeOptions
 from ..data import UNDETERMINED
 from ..lru import LRUCache
-from ..text.chunking import Piece, join_pieces, split_to_fit
+from ..text.chunking import Piece, join_pieces, split_to_fit, token_bound
 from .checked import CheckedTranslation, Done
 from .guards import LanguageCheck, collapse_loops, find_loop, missing_numbers
 from .routing import Hop, Router
@@ -85,12 +85,9 @@ class TranslationEngine:
         self.guards = self.config.guards
         self.options = DecodeOptions.from_config(self.config)
         # Bounded LRU: archives repeat boilerplate sentences, but memory must stay flat.
-        # Registered with the context so that a batch job can save it with each commit.
+        # Registered with the context so that a batch job can clear it at each work unit.
         self.cache: LRUCache[tuple[str, str, str], _Done] = LRUCache(
-            self.config.cache_size,
-            max_bytes=int(self.config.cache_mb * 2**20),
-            encode=asdict,
-            decode=_Done.from_dict,
+            self.config.cache_size, max_bytes=int(self.config.cache_mb * 2**20)
         )
         context.caches["translate"] = self.cache
         self.language = LanguageCheck(self.guards, context.config.langid.backend)
@@ -100,6 +97,8 @@ class TranslationEngine:
         self.router = Router(self.config)
         self.router.check_directions(context.catalog.specs)
         self.checked = CheckedTranslation(self.guards, self.options, self.language, self.counts)
+        # Tokens every input costs whatever its text (language code, </s>), per model ref.
+        self._fixed_tokens: dict[str, int] = {}
 
     # -- routing (routing.py) ----------------------------------------------------------
 
@@ -195,18 +194,18 @@ class TranslationEngine:
         self.counts["cache_hits"] += sum(1 for t in texts if t in known)
         todo = [t for t in dict.fromkeys(texts) if t not in known]
         if todo:
-            fresh = self._translate_fitting(self.context.translator(ref), tgt, todo)
+            fresh = self._translate_fitting(self.context.translator(ref), tgt, todo, ref)
             known.update(fresh)
             for t, done in fresh.items():
                 self.cache.put((ref, tgt, t), done)
         return [known[t] for t in texts]
 
-    def _translate_fitting(self, backend: "Translator", tgt: str, texts: list[str]) -> dict[str, _Done]:
+    def _translate_fitting(self, backend: "Translator", tgt: str, texts: list[str], ref: str = "") -> dict[str, _Done]:
         """Translate distinct texts, splitting any over the model's limit and rejoining it."""
         limit = min(self.config.max_input_tokens, backend.max_input_tokens)
         pieces: list[Piece] = []
         owners: list[int] = []
-        for i, (text, n) in enumerate(zip(texts, backend.count_tokens(texts))):
+        for i, (text, n) in enumerate(zip(texts, self._token_counts(backend, ref, texts, limit))):
             parts = [Piece(text)] if n <= limit else split_to_fit(text, backend.count_tokens, limit)
             if len(parts) > 1:
                 self.counts["chunked"] += 1
@@ -232,3 +231,18 @@ class TranslationEngine:
                 pieces=len(parts),
             )
         return out
+
+    def _token_counts(self, backend: "Translator", ref: str, texts: list[str], limit: int) -> list[int]:
+        """Each text's token count where it matters, else a bound within the limit: the
+        backend tokenises every text again to translate it, and most texts are far under
+        the limit (text.chunking.token_bound); only the others are tokenised here."""
+        key = ref or str(id(backend))
+        fixed = self._fixed_tokens.get(key)
+        if fixed is None:
+            fixed = self._fixed_tokens[key] = backend.count_tokens([""])[0]
+        counts = [fixed + token_bound(t) for t in texts]
+        unsure = [i for i, n in enumerate(counts) if n > limit]
+        if unsure:
+            for i, n in zip(unsure, backend.count_tokens([texts[i] for i in unsure])):
+                counts[i] = n
+        return counts

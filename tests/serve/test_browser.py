@@ -115,3 +115,26 @@ def test_paste_upload_search_and_restart(tmp_path, serve_overrides, browser):
     finally:
         again.stop()
         again.kill()
+
+
+def test_docs_page_renders_offline(tmp_path, serve_overrides, browser):
+    """/docs in Chromium (no internet here): Swagger UI comes up from the server's own
+    files and lists the article API."""
+    from selenium.webdriver.common.by import By
+
+    srv = Server(tmp_path / "data", serve_overrides).start()
+    try:
+        set_viewport(browser, LAPTOP)
+        _open(browser, srv.url + "/docs")
+        _wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, ".swagger-ui .info .title"))
+        assert "newsbridge" in browser.find_element(By.CSS_SELECTOR, ".swagger-ui .info .title").text
+        _wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, ".opblock-summary-path"))
+        paths = {el.get_attribute("data-path") for el in browser.find_elements(By.CSS_SELECTOR, ".opblock-summary-path")}
+        assert {"/api/articles", "/api/articles/{job_id}", "/translate"} <= paths, paths
+        loaded = browser.execute_script("return performance.getEntriesByType('resource').map(e => e.name)")
+        assert loaded and all(url.startswith(srv.url + "/") for url in loaded), loaded
+        assert not console_errors(browser), console_errors(browser)
+        screenshot(browser, "serve-docs")
+    finally:
+        srv.stop(signal.SIGTERM)
+        srv.kill()

@@ -92,3 +92,67 @@ def test_sigkill_then_restart_resumes_queued_and_half_done(tmp_path, serve_overr
     finally:
         again.stop()
         again.kill()
+
+
+def _comparable(record: dict) -> dict:
+    """A record without what two runs of the same article may differ in: the job id
+    (a new job) and nothing else -- a record holds no timings."""
+    return {k: v for k, v in record.items() if k != "id"}
+
+
+def test_sigkill_in_a_late_stage_resumes_from_the_last_completed_stage(tmp_path, serve_overrides):
+    """Kill the server while a job is summarising (its last stage): the next start goes on
+    from the checkpoint the translate stage left (no stage before summarize runs again),
+    and the record equals an uninterrupted run's."""
+    from ..conftest import SAMPLE_ARTICLE
+
+    # Sections make the summarize stage long enough to be caught in it (waits are by
+    # progress: the job's stage as the database says, polled).
+    text = "\n\n".join(f"## Part {i}\n\n" + SAMPLE_ARTICLE.read_text(encoding="utf-8") for i in range(4))
+    body = {"text": text, "format": "md", "title": "Checkpointed"}
+    overrides = [*serve_overrides, "serve.batch_size=1"]
+    srv = Server(tmp_path / "data", overrides).start()
+    try:
+        with srv.client() as c:
+            job_id = c.post("/api/articles", json=body).json()["id"]
+        deadline = time.monotonic() + 600
+        while True:
+            with sqlite3.connect(tmp_path / "data" / "jobs.sqlite") as db:
+                status, stage, done, saved = db.execute(
+                    "SELECT status, stage, stages_done, checkpoint IS NOT NULL FROM jobs WHERE id=?", (job_id,)).fetchone()
+            assert status in ("queued", "running"), f"the job ended ({status}) before it was caught summarising"
+            if status == "running" and stage == "summarize":
+                srv.proc.send_signal(signal.SIGKILL)
+                srv.proc.wait(60)
+                break
+            srv._check_alive(deadline)
+            time.sleep(0.002)
+    finally:
+        srv.kill()
+    with sqlite3.connect(tmp_path / "data" / "jobs.sqlite") as db:
+        status, stage, done, saved = db.execute(
+            "SELECT status, stage, stages_done, checkpoint IS NOT NULL FROM jobs WHERE id=?", (job_id,)).fetchone()
+    # Killed mid-summarize: read, clean, segment, detect, translate are done and saved.
+    assert (status, stage, done, saved) == ("running", "summarize", 5, 1)
+
+    again = Server(tmp_path / "data", overrides, log=tmp_path / "second.log").start()
+    try:
+        with again.client() as c:
+            resumed = again.wait_done(c, job_id)
+            assert resumed["status"] == "done", resumed
+            stages = c.get("/healthz").json()["stages"]
+            # Only summarize ran for it after the restart: nothing from scratch.
+            assert {name: s["articles"] for name, s in stages.items()} == {
+                "clean": 0, "segment": 0, "detect": 0, "translate": 0, "summarize": 1}
+            # The same article, uninterrupted, on the same server and config.
+            fresh_id = c.post("/api/articles", json=body).json()["id"]
+            fresh = again.wait_done(c, fresh_id)
+            assert fresh["status"] == "done", fresh
+            assert _comparable(resumed["record"]) == _comparable(fresh["record"])
+            assert resumed["record"]["summary"]["en"] and resumed["record"]["summary"]["uk"]
+            with sqlite3.connect(tmp_path / "data" / "jobs.sqlite") as db:
+                left = db.execute("SELECT COUNT(*) FROM jobs WHERE checkpoint IS NOT NULL").fetchone()[0]
+            assert left == 0  # a finished job keeps its record, not its checkpoint
+    finally:
+        again.stop()
+        again.kill()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import os
+import re
 import subprocess
 import sys
 
@@ -98,9 +99,15 @@ def test_api_keys_bearer_and_libretranslate_field(keyed):
 def test_web_login_sets_a_cookie_that_works(keyed):
     srv, desk, _ = keyed
     with srv.client() as c:
-        bad = c.post("/login", data={"key": "nb_nope", "next": "/"})
+        page = c.get("/login")
+        token = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+        assert c.cookies["newsbridge_csrf"] == token
+        with srv.client() as elsewhere:  # a page elsewhere posting the form: no token of ours
+            forged = elsewhere.post("/login", data={"key": desk, "next": "/", "csrf": "x" * 43})
+        assert forged.status_code == 403 and "newsbridge_key" not in forged.headers.get("set-cookie", "")
+        bad = c.post("/login", data={"key": "nb_nope", "next": "/", "csrf": token})
         assert bad.status_code == 403
-        good = c.post("/login", data={"key": desk, "next": "https://evil.example/"})
+        good = c.post("/login", data={"key": desk, "next": "https://evil.example/", "csrf": token})
         assert good.status_code == 303 and good.headers["location"] == "/"  # never off-site
         cookie = good.headers["set-cookie"].lower()
         assert "httponly" in cookie and "samesite=strict" in cookie

@@ -103,3 +103,35 @@ def test_spans_survive_the_record():
     back = Article.from_record(rec)
     restored = back.sections[0].paragraphs[0].segments[0]
     assert restored.spans == seg.spans and restored.text == seg.text
+
+
+@pytest.mark.parametrize(
+    "text,lang",
+    [
+        ('He said "the deal is done" and left.', "en"),
+        ("“Peace talks resume,” the minister said; “we’ll see.”", "en"),
+        ("Café owners in Zürich «celebrate» the naïve plan.", "en"),
+        ("Das ist ein deutscher Satz, sagte er.", "de"),
+        ("2024 — 15:30", "en"),
+    ],
+)
+def test_segments_of_one_non_cyrillic_script_have_no_spans(ident, text, lang):
+    from pipeline.stages.langid import may_have_spans
+
+    assert not may_have_spans(text, lang)
+    assert ident.spans(text, lang) == []  # what the skipped call would have said
+
+
+@pytest.mark.parametrize(
+    "text,lang",
+    [
+        ("Компанія Apple випустила iPhone.", "uk"),
+        ("Він сказав «ничего не будет» і пішов.", "uk"),
+        ("The Kremlin said «всё хорошо» today.", "en"),
+        ("Ukraine's capital Київ was calm.", "en"),
+    ],
+)
+def test_segments_with_another_script_or_cyrillic_are_asked(ident, text, lang):
+    from pipeline.stages.langid import may_have_spans
+
+    assert may_have_spans(text, lang)

@@ -3,6 +3,11 @@
 (function () {
   "use strict";
   document.querySelectorAll("details.warnings").forEach(function (d) { d.open = true; });
+  document.querySelectorAll("form.delete-form").forEach(function (form) {
+    form.addEventListener("submit", function (event) {
+      if (!window.confirm("Delete this article and its result? · Видалити цю статтю та її результат?")) { event.preventDefault(); }
+    });
+  });
 
   var job = document.getElementById("job");
   if (!job) { return; }
