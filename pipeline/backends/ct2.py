@@ -310,36 +310,45 @@ def resolve_compute_type(device: str, requested: str, key: str = "translate.ctra
     return requested
 
 
+def open_converted(model: ResolvedModel, path: Path, pieces_cls, device: str, compute_type: str,
+                   inter_threads: int, threads) -> tuple:
+    """Tokenizer pieces and a ctranslate2.Translator for a converted model directory; a
+    damaged copy of our own conversion says how to mend it (convert again)."""
+    import ctranslate2
+
+    name = model.spec.name
+    try:
+        pieces = pieces_cls(path, name)
+        try:
+            translator = ctranslate2.Translator(
+                str(path), device=device, compute_type=compute_type,
+                inter_threads=inter_threads, intra_threads=resolve_threads(threads),
+            )
+        except (RuntimeError, ValueError) as exc:
+            raise ModelDamaged(name, path, exception_brief(exc)) from None
+    except ModelDamaged as exc:
+        if path != model.path:  # our converted copy: converting again mends it
+            raise exc.with_hint(
+                f"Convert it again with `newsbridge models convert {name} --force` "
+                "(add the same --config/--set as this run)."
+            ) from None
+        raise
+    return pieces, translator
+
+
 class CTranslate2Translator(Translator):
     def __init__(self, model: ResolvedModel, context: "Context"):
         super().__init__()
-        import ctranslate2
-
         self.cfg = context.config.translate
         runtime = context.config.runtime
         self.name = model.spec.name
         self.path = find_converted(model, context)
         self.device = resolve_ct2_device(runtime.device)
         self.compute_type = resolve_compute_type(self.device, self.cfg.ctranslate2.compute_type)
-        try:
-            self.pieces = MarianPieces(self.path, self.name)
-            try:
-                self.translator = ctranslate2.Translator(
-                    str(self.path),
-                    device=self.device,
-                    compute_type=self.compute_type,
-                    inter_threads=self.cfg.ctranslate2.inter_threads,
-                    intra_threads=resolve_threads(runtime.threads),
-                )
-            except (RuntimeError, ValueError) as exc:
-                raise ModelDamaged(self.name, self.path, exception_brief(exc)) from None
-        except ModelDamaged as exc:
-            if self.path != model.path:  # our converted copy: converting again mends it
-                raise exc.with_hint(
-                    f"Convert it again with `newsbridge models convert {model.spec.name} --force` "
-                    "(add the same --config/--set as this run)."
-                ) from None
-            raise
+        self.pieces, self.translator = open_converted(
+            model, self.path, MarianPieces, self.device, self.compute_type,
+            self.cfg.ctranslate2.inter_threads, runtime.threads,
+        )
         positions = int(read_marker(self.path).get("max_position_embeddings", 512))
         self.max_input_tokens = positions
         self.max_output_tokens = positions - 1

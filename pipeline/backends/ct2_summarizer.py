@@ -23,12 +23,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..errors import ModelDamaged, ModelError, exception_brief
+from ..errors import ModelDamaged, ModelError
 from ..models import ResolvedModel
-from ..threads import resolve_threads
 from .base import Summarizer
 from .batching import auto_batch_tokens, plan_batches
-from .ct2 import _cuda_total_memory, find_converted, read_marker, resolve_compute_type, resolve_ct2_device
+from .ct2 import _cuda_total_memory, find_converted, open_converted, read_marker, resolve_compute_type, resolve_ct2_device
 from .fast_pieces import TokenizerPieces
 
 if TYPE_CHECKING:
@@ -41,8 +40,6 @@ _DEFAULT_MAX_INPUT = 512
 
 class CTranslate2Summarizer(Summarizer):
     def __init__(self, model: ResolvedModel, context: "Context"):
-        import ctranslate2
-
         self.cfg = context.config.summarize
         runtime = context.config.runtime
         self.name = model.spec.name
@@ -52,25 +49,10 @@ class CTranslate2Summarizer(Summarizer):
         # The signature says how the weights were computed (outputs differ by type).
         self.quantize = "none" if self.compute_type == "float32" else f"ctranslate2_{self.compute_type}"
         marker = read_marker(self.path)
-        try:
-            self.pieces = TokenizerPieces(self.path, self.name)
-            try:
-                self.generator = ctranslate2.Translator(
-                    str(self.path),
-                    device=self.device,
-                    compute_type=self.compute_type,
-                    inter_threads=self.cfg.ctranslate2.inter_threads,
-                    intra_threads=resolve_threads(runtime.threads),
-                )
-            except (RuntimeError, ValueError) as exc:
-                raise ModelDamaged(self.name, self.path, exception_brief(exc)) from None
-        except ModelDamaged as exc:
-            if self.path != model.path:  # our converted copy: converting again mends it
-                raise exc.with_hint(
-                    f"Convert it again with `newsbridge models convert {model.spec.name} --force` "
-                    "(add the same --config/--set as this run)."
-                ) from None
-            raise
+        self.pieces, self.generator = open_converted(
+            model, self.path, TokenizerPieces, self.device, self.compute_type,
+            self.cfg.ctranslate2.inter_threads, runtime.threads,
+        )
         self.max_input_tokens = int(marker.get("max_input_tokens") or self.pieces.model_max_length or _DEFAULT_MAX_INPUT)
         self.max_output_tokens: int | None = marker.get("max_output_tokens")
         self.forced_eos = bool(marker.get("forced_eos", False))
