@@ -142,7 +142,7 @@ def test_healthz_and_openapi(client):
         assert path in paths
 
 
-def test_articles_sent_together_share_one_batch(tmp_path, serve_overrides):
+def test_articles_sent_together_share_batches(tmp_path, serve_overrides):
     from concurrent.futures import ThreadPoolExecutor
 
     from .server import Server
@@ -156,7 +156,9 @@ def test_articles_sent_together_share_one_batch(tmp_path, serve_overrides):
                 ids = list(pool.map(lambda i: _submit(c, text=SHORT_EN if i % 2 else SHORT_UK), range(4)))
             assert [srv.wait_done(c, i)["status"] for i in ids] == ["done"] * 4
             after = c.get("/healthz").json()
-        assert after["batches"] - before["batches"] == 1
+        # A lone first request goes at once (no fixed wait); the three that arrive while it
+        # runs are taken together: never one batch per article.
+        assert after["batches"] - before["batches"] <= 2
         assert after["batched_articles"] - before["batched_articles"] == 4
     finally:
         srv.stop()
