@@ -334,16 +334,19 @@ def register_backends(data: Path) -> None:
             return out
 
     class EchoSummarizer(Summarizer):
-        """Instant: the text's first words, as many as its token bound."""
+        """Instant: the text's first words, as many as its token bound. Tokens counted as
+        the CTranslate2 summariser counts them (its `tokenizers` tokenizer: the same counts
+        as AutoTokenizer, tests/backends/test_ct2_summarizer.py), as EchoTranslator
+        tokenises like the CTranslate2 translator."""
 
         def __init__(self, model, context):
-            from transformers import AutoTokenizer
+            from pipeline.backends.fast_pieces import TokenizerPieces
 
-            self.tokenizer = AutoTokenizer.from_pretrained(model.path)
+            self.pieces = TokenizerPieces(model.path)
             self.max_input_tokens = 1024
 
         def count_tokens(self, texts):
-            return [len(ids) for ids in self.tokenizer(texts)["input_ids"]] if texts else []
+            return self.pieces.count(texts)
 
         def summarize(self, texts, max_new_tokens):
             bounds = [max_new_tokens] * len(texts) if isinstance(max_new_tokens, int) else list(max_new_tokens)

@@ -14,6 +14,7 @@ import json
 import platform
 import time
 from dataclasses import dataclass, field
+from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 from typing import Any, Iterator
@@ -301,6 +302,13 @@ class _Parallel:
 
 
 def library_versions() -> dict[str, str]:
+    return dict(_library_versions())
+
+
+@lru_cache(maxsize=1)
+def _library_versions() -> dict[str, str]:
+    # Once per process: each look-up scans the installed distributions (milliseconds a
+    # job), and the versions a process has imported do not change while it runs.
     versions = {"python": platform.python_version()}
     for name in LIBRARIES:
         try:

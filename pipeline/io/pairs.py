@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterator
 
 from ..data import TARGET_LANGS
-from ..text.cleanup import one_line, strip_control_chars
+from ..text.cleanup import has_control_chars, one_line, strip_control_chars
 
 PAIR_LANGS = TARGET_LANGS
 
@@ -23,7 +23,9 @@ def clean_text(text: str | None) -> str:
     or tools choke on (text.cleanup's one set), single spaces."""
     if not text:
         return ""
-    return one_line(strip_control_chars(text)[0])
+    if has_control_chars(text):
+        text = strip_control_chars(text)[0]
+    return one_line(text)
 
 
 @dataclass

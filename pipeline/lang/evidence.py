@@ -196,15 +196,16 @@ def words_fit(text: str, lang: str, than: str) -> bool:
     return mean(than) < 2.5
 
 
-_UK_SET = frozenset(UK_LETTERS)
-_RU_SET = frozenset(RU_LETTERS)
+# Character classes: a regex scan is several times faster than a set test per character.
+_UK_LETTER = re.compile("[" + re.escape(UK_LETTERS) + "]")
+_RU_LETTER = re.compile("[" + re.escape(RU_LETTERS) + "]")
 
 
 def orthographic_lang(text: str) -> str | None:
     """'uk' or 'ru' when letters unique to one of them appear and the other's do not."""
-    # Set tests run in C: this is asked of every translation output (the guards).
-    has_uk = not _UK_SET.isdisjoint(text)
-    has_ru = not _RU_SET.isdisjoint(text)
+    # Asked of every translation output (the guards).
+    has_uk = _UK_LETTER.search(text) is not None
+    has_ru = _RU_LETTER.search(text) is not None
     if has_uk and not has_ru:
         return "uk"
     if has_ru and not has_uk:

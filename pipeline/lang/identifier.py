@@ -37,6 +37,10 @@ class Detection:
     evidence: str = "statistics"
 
 
+def _confidence(value) -> float:
+    return value.value
+
+
 class LinguaDetector:
     """lingua restricted to `languages` (ISO 639-1 codes)."""
 
@@ -50,6 +54,9 @@ class LinguaDetector:
             except AttributeError:
                 raise ConfigError(f"langid.languages: '{code}' is not an ISO 639-1 code lingua knows") from None
         self.languages = list(languages)
+        # lingua Language -> our code, once: read off each value's enum per call it cost
+        # more than lingua's own work on the 75-language open set.
+        self._codes: dict[object, str] = {}
         if len(codes) == 1:
             self._only = languages[0].lower()
             self._detector = None
@@ -64,8 +71,30 @@ class LinguaDetector:
         """Confidence per candidate language (sums to 1 over the candidates lingua kept)."""
         if self._only:
             return {self._only: 1.0}
+        codes = self._codes
+        out: dict[str, float] = {}
+        for v in self._detector.compute_language_confidence_values(text):
+            language = v.language
+            code = codes.get(language)
+            if code is None:
+                code = codes[language] = language.iso_code_639_1.name.lower()
+            out[code] = float(v.value)
+        return out
+
+    def best(self, text: str) -> tuple[str, float] | None:
+        """The most confident language and its confidence, None when lingua gives no
+        values: what `max` over `confidences` picks (the first of equals in lingua's
+        order), without a dict of every language."""
+        if self._only:
+            return self._only, 1.0
         values = self._detector.compute_language_confidence_values(text)
-        return {v.language.iso_code_639_1.name.lower(): float(v.value) for v in values}
+        if not values:
+            return None
+        top = max(values, key=_confidence)
+        code = self._codes.get(top.language)
+        if code is None:
+            code = self._codes[top.language] = top.language.iso_code_639_1.name.lower()
+        return code, float(top.value)
 
     @staticmethod
     def all_languages() -> list[str]:
@@ -185,18 +214,17 @@ class LanguageIdentifier:
         common = self._common.get(lang)
         if common is None:
             common = self._common[lang] = {}
-        table = None
-        n = 0
-        for w in found:
-            hit = common.get(w)
-            if hit is None:
-                if table is None:
-                    table = frequency_table(lang)
-                if len(common) >= self.config.word_cache_size:
-                    common.clear()
-                hit = common[w] = table.zipf(w) >= self.config.open_skip_zipf
-            n += hit
-        return n >= self.config.open_skip_share * len(found)
+        # Asked of most sentences: the words' answers in one pass, the table for new ones.
+        hits = list(map(common.get, found))
+        if None in hits:
+            table = frequency_table(lang)
+            for i, hit in enumerate(hits):
+                if hit is None:
+                    w = found[i]
+                    if len(common) >= self.config.word_cache_size:
+                        common.clear()
+                    hits[i] = common[w] = table.zipf(w) >= self.config.open_skip_zipf
+        return sum(hits) >= self.config.open_skip_share * len(found)
 
     def _open_set_language(
         self, text: str, found: Detection, allowed: list[str] | None = None, check_words: bool = True
@@ -209,11 +237,16 @@ class LanguageIdentifier:
         the candidates gave: a character model alone calls some English sentences Latin."""
         if self._plainly(text, found.lang):
             return None
-        values = self._open_model().confidences(text)
-        if not values:
+        model = self._open_model()
+        if hasattr(model, "best"):
+            top = model.best(text)
+        else:  # a detector with confidences() only
+            values = model.confidences(text)
+            lang = max(values, key=values.get) if values else None
+            top = (lang, values[lang]) if values else None
+        if top is None:
             return None
-        lang = max(values, key=values.get)
-        conf = values[lang]
+        lang, conf = top
         if conf < self.config.open_min_confidence:
             return None
         if (allowed is None and lang in self.candidates) or (allowed is not None and lang not in allowed):

@@ -16,7 +16,7 @@ from ..config import CleanConfig
 from ..data import Article, Block, Section
 from ..errors import InputError
 from ..text.blocks import split_blocks
-from ..text.cleanup import strip_control_chars
+from ..text.cleanup import has_control_chars, strip_control_chars
 from .base import ArticleStage
 
 _FINAL_STOP = re.compile(r"[.;,:…]$")
@@ -112,6 +112,8 @@ class CleanStage(ArticleStage):
         bad_chars: Counter[str] = Counter()
 
         def strip(text: str) -> str:
+            if not has_control_chars(text):
+                return text  # most text: nothing to count
             text, counts = strip_control_chars(text)
             bad_chars.update(counts)
             return text

@@ -36,9 +36,24 @@ def strip_control_chars(text: str) -> tuple[str, Counter[str]]:
     return _CONTROL_RE.sub(drop, text), removed
 
 
-@lru_cache(maxsize=4096)
+def has_control_chars(text: str) -> bool:
+    """Whether `strip_control_chars` would remove anything (most text: no)."""
+    # Every character removed is non-printable for Python (categories Cc, Cf, Cs, Cn:
+    # tests/text/test_cleanup.py checks the whole range), and isprintable() is one C pass.
+    return not text.isprintable() and _CONTROL_RE.search(text) is not None
+
+
 def one_line(text: str) -> str:
     """All whitespace runs (line breaks and no-break spaces too) as one space, trimmed."""
+    # Printable text holds no white space but " " (the others are non-printable: checked
+    # like the controls above): with no double and no edge space it is already one line.
+    if text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " ":
+        return text
+    return _one_line(text)
+
+
+@lru_cache(maxsize=4096)
+def _one_line(text: str) -> str:
     return _WHITESPACE.sub(" ", text.replace("\u00a0", " ")).strip()
 
 
