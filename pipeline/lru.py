@@ -16,10 +16,15 @@ V = TypeVar("V")
 _ENTRY_OVERHEAD = 100
 
 
+# Types sized by getsizeof alone (what the checks below come to for them), first: every
+# cache put sizes its key and value.
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
 def approx_size(obj: Any) -> int:
     """Bytes an entry's key or value holds, near enough to bound a cache by memory: strings
     (the bulk of every cache here) by their real size, containers and dataclasses summed."""
-    if isinstance(obj, str):
+    if type(obj) in _SCALARS or isinstance(obj, str):
         return sys.getsizeof(obj)
     if isinstance(obj, (tuple, list)):
         return sys.getsizeof(obj) + sum(approx_size(x) for x in obj)

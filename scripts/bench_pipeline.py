@@ -487,12 +487,18 @@ def run_child(variant: str, args, archive: Path) -> dict:
            "--beams", str(args.beams), "--device", args.device, "--data", args.data, "--cache", args.cache,
            "--paced-batch", str(args.paced_batch)]
     env = {**benchlib.cli_env(), "BENCH_PACED_TOK_S": str(args.paced_tok_s)}
+    t0 = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=REPO)
+    process_s = time.perf_counter() - t0
     line = next((x for x in reversed(proc.stdout.splitlines()) if x.startswith("BENCH ")), None)
     if proc.returncode != 0 or line is None:
         raise SystemExit(f"{variant} failed ({proc.returncode}):\n{proc.stderr[-4000:]}\n{proc.stdout[-2000:]}")
     shutil.rmtree(out, ignore_errors=True)
-    return json.loads(line[len("BENCH "):])
+    result = json.loads(line[len("BENCH "):])
+    # The child process from start to exit: the timed job, loading the models, and what
+    # is no measurement (interpreter and imports, warming lingua, a first job, hashing).
+    result["process_s"] = process_s
+    return result
 
 
 def summarise(variant: str, runs: list[dict]) -> dict:
@@ -586,6 +592,7 @@ def main() -> None:
     if args.child:
         return child_main(args)
 
+    started = time.perf_counter()
     sys.path.insert(0, str(REPO))
     import bench_summarize
     import bench_translate
@@ -613,7 +620,9 @@ def main() -> None:
     for r in range(args.repeats):
         for key, v, arch in plan:
             runs[key].append(run_child(v, args, arch))
-            print(f"  round {r + 1}/{args.repeats} {key}: {runs[key][-1]['wall_s']:.1f} s", file=sys.stderr, flush=True)
+            last = runs[key][-1]
+            print(f"  round {r + 1}/{args.repeats} {key}: {last['wall_s']:.1f} s (load {last['load_s']:.1f} s; "
+                  f"the child process {last['process_s']:.1f} s)", file=sys.stderr, flush=True)
     report: dict = {key: summarise(key, rs) for key, rs in runs.items()}
     if "naive" in report and "marian" in report and report["naive"]["hash"] != report["marian"]["hash"]:
         raise SystemExit(f"naive and marian (same float32 weights) wrote different texts: "
@@ -636,6 +645,14 @@ def main() -> None:
                           "lengths": f"translations ceil({LENGTH_RATIO} x input tokens), summaries {SECTION_TOKENS}/{ARTICLE_TOKENS} tokens",
                           "guards": "checks on, retry off", "malloc": benchlib.malloc_note(),
                           "paced": {"tok_s": args.paced_tok_s, "batch": args.paced_batch}}
+    every = [r for rs in runs.values() for r in rs]
+    # Where the benchmark's own time went: the timed jobs, loading models, the rest of
+    # each child process (for echo and prefetch that includes their untimed first job).
+    report["duration"] = {"total_s": round(time.perf_counter() - started, 1),
+                          "timed_jobs_s": round(sum(r["wall_s"] - r["load_s"] for r in every), 1),
+                          "model_loading_s": round(sum(r["load_s"] for r in every), 1),
+                          "rest_of_child_processes_s": round(sum(r["process_s"] - r["wall_s"] for r in every), 1),
+                          "children": len(every)}
     report["machine"] = benchlib.finish_machine(m)
     print(table(report), file=sys.stderr if args.json else sys.stdout)
     if args.json:
@@ -686,6 +703,9 @@ def table(report: dict) -> str:
                   + ", ".join(f"{k} {v:.3f}" for k, v in cpu.items()) + ")",
                   f"  first job of the process: {f['tok_s_per_thread']:,.0f} (CPU {f['cpu_s']:.2f}s; with loading the pipeline "
                   f"{f['tok_s_per_thread_whole_job']:,.0f})"]
+    d = report["duration"]
+    lines += ["", f"benchmark duration {d['total_s']:.0f} s: timed jobs {d['timed_jobs_s']:.0f} s, model loading "
+              f"{d['model_loading_s']:.0f} s, the rest of the {d['children']} child processes {d['rest_of_child_processes_s']:.0f} s"]
     if "prefetch_on" in report or "prefetch_off" in report:
         lines += ["", f"prefetch (paced echo backends at {w['paced']['tok_s']:,.0f} target tok/s, {w['paced']['batch']} articles a batch, one thread):",
                   "| variant | wall s | model s | CPU stages s | model + CPU stages | max(model, CPU stages) | main thread waiting for prefetch s |",

@@ -217,13 +217,14 @@ class LanguageIdentifier:
         # Asked of most sentences: the words' answers in one pass, the table for new ones.
         hits = list(map(common.get, found))
         if None in hits:
+            new = [i for i, hit in enumerate(hits) if hit is None]
             table = frequency_table(lang)
-            for i, hit in enumerate(hits):
-                if hit is None:
-                    w = found[i]
-                    if len(common) >= self.config.word_cache_size:
-                        common.clear()
-                    hits[i] = common[w] = table.zipf(w) >= self.config.open_skip_zipf
+            # One search for several new words; numpy's call overhead outweighs it for one or two.
+            values = [table.zipf(found[i]) for i in new] if len(new) <= 2 else table.zipf_many([found[i] for i in new])
+            for i, value in zip(new, values):
+                if len(common) >= self.config.word_cache_size:
+                    common.clear()
+                hits[i] = common[found[i]] = value >= self.config.open_skip_zipf
         return sum(hits) >= self.config.open_skip_share * len(found)
 
     def _open_set_language(

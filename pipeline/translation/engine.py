@@ -220,6 +220,13 @@ class TranslationEngine:
             grouped[owner].append((piece, checked[piece.text]))
         out: dict[str, _Done] = {}
         for text, parts in zip(texts, grouped):
+            if len(parts) == 1:
+                done = parts[0][1]
+                if done.pieces == 1 and len({warning_kind(w) for w in done.warnings}) == len(done.warnings):
+                    # One piece (most texts): its checked output is already what the join
+                    # below would build (the same text, one warning per kind, one piece).
+                    out[text] = done
+                    continue
             warnings: list[str] = []
             for _, done in parts:
                 for w in done.warnings:

@@ -25,6 +25,16 @@ def test_table_gives_wordfreqs_zipf(lang):
     assert table.zipf("кшвщяфхзт") == 0.0
 
 
+def test_zipf_many_is_zipf_of_each_word():
+    table = frequency_table("en")
+    listed = [w for band in word_bands("en") for w in band]
+    sample = random.Random(3).sample(listed, 500) + ["кшвщяфхзт", "zzqqxw", "", "the", "the"]
+    random.Random(4).shuffle(sample)
+    assert table.zipf_many(sample) == [table.zipf(w) for w in sample]
+    assert any(table.zipf_many(sample)) and 0.0 in table.zipf_many(sample)
+    assert table.zipf_many([]) == []
+
+
 def test_zipf_difference_reads_both_languages():
     assert zipf_difference("новини") > 2  # far more usual in Ukrainian
     assert zipf_difference("новости") < -0.5
