@@ -24,10 +24,19 @@ class Router:
     def __init__(self, config: "TranslateConfig"):
         self.models = config.models
         self.pivot = config.pivot
+        # Asked for every request; the answer depends on the config alone.
+        self._routes: dict[tuple[str, str], list[Hop] | None] = {}
 
     def route(self, src: str, tgt: str) -> list[Hop] | None:
         """Hops from src to tgt: the direct model; else through the pivot language; else a
-        multilingual model ("mul-<tgt>"), directly or as the first hop to the pivot."""
+        multilingual model ("mul-<tgt>"), directly or as the first hop to the pivot. The
+        list is shared between callers: read it, do not change it."""
+        key = (src, tgt)
+        if key not in self._routes:
+            self._routes[key] = self._route(src, tgt)
+        return self._routes[key]
+
+    def _route(self, src: str, tgt: str) -> list[Hop] | None:
         models = self.models
         pivot = self.pivot
         direct = models.get(f"{src}-{tgt}")
