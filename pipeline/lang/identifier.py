@@ -15,6 +15,7 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass
+from itertools import islice
 from typing import TYPE_CHECKING
 
 from .. import registry
@@ -160,7 +161,9 @@ class LanguageIdentifier:
 
     def _detect(self, text: str) -> Detection:
         found = self._restricted(text)
-        if not (self._open_set or self._cyrillic_others) or len(_WORD_RE.findall(text)) < self.config.open_min_words:
+        enough = self.config.open_min_words
+        # Counting stops at `enough` words: the question is only whether there are that many.
+        if not (self._open_set or self._cyrillic_others) or len(list(islice(_WORD_RE.finditer(text), enough))) < enough:
             return found
         if script_of_lang(found.lang) == "Cyrillic":
             other = self._other_cyrillic(text, found) if self._cyrillic_others else None

@@ -120,7 +120,7 @@ class LanguageCheck:
             # Not one letter of a wrong language's script ("ru": Cyrillic): the text is not
             # in it (lingua gives such text no confidence either, at ~0.1 ms a call).
             return None
-        if sum(c.isalpha() for c in text) < self.guards.language_min_letters:
+        if sum(scripts.values()) < self.guards.language_min_letters:  # its letters, every one counted once
             return None
         if target in LEXICAL_LANGS and set(wrong) <= LEXICAL_LANGS:
             # Function words and endings only the target has, none of a wrong language's:

@@ -1,6 +1,7 @@
 """script_counts / script_of: the fast paths (ASCII, the per-character table) must agree
 with counting every letter by its Unicode name."""
 
+import sys
 import unicodedata
 from collections import Counter
 
@@ -72,3 +73,14 @@ def test_words_of_one_script():
     assert script_of("Київ") == "Cyrillic"
     assert script_of("2024") == "none"
     assert script_of("Kyiv-Київ", dominance=0.6) == "Mixed"
+
+
+def test_script_counts_count_every_letter_once():
+    # The language guard takes a text's letter count from these counts.
+    for i in range(sys.maxunicode + 1):
+        if 0xD800 <= i < 0xE000:
+            continue
+        char = chr(i)
+        assert sum(script_counts(char).values()) == char.isalpha(), hex(i)
+    text = "Київ 2024: NATO і ЄС, 東京 — ok!"
+    assert sum(script_counts(text).values()) == sum(c.isalpha() for c in text)
