@@ -16,6 +16,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 from itertools import islice
+from operator import itemgetter
 from typing import TYPE_CHECKING
 
 from .. import registry
@@ -36,6 +37,9 @@ class Detection:
     script: str
     # What decided: script | orthography | lexical | statistics | none
     evidence: str = "statistics"
+
+
+_count = itemgetter(1)
 
 
 def _confidence(value) -> float:
@@ -464,7 +468,8 @@ _QUOTATION = re.compile(r"«[^»]*»|“[^”]*”|„[^“”]*[“”]|\"[^\"]
 
 def _script_from_counts(counts: Counter[str], total: int, dominance: float = 0.8) -> str:
     """`script_of` from counts already made (every text is counted once)."""
-    name, n = counts.most_common(1)[0]
+    # most_common(1) is max over the items, first of equals (heapq.nlargest for n == 1).
+    name, n = max(counts.items(), key=_count)
     return name if n / total >= dominance else "Mixed"
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections import Counter
 
@@ -12,6 +13,7 @@ _ASCII_NON_LETTERS = {i: None for i in range(128) if not chr(i).isalpha()}
 # Character -> its script, "" for a non-letter; filled as characters are met. Bounded by
 # the characters a process meets (a few thousand in practice); past the cap, computed.
 _SCRIPT_OF_CHAR: dict[str, str] = {}
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
 _CHAR_CACHE_MAX = 65_536
 
 
@@ -40,9 +42,17 @@ def script_counts(text: str) -> Counter[str]:
     if text.isascii():
         n = len(text.translate(_ASCII_NON_LETTERS))
         return Counter({"Latin": n}) if n else Counter()
+    other = _NON_ASCII.findall(text)
+    if not any(c.isalpha() for c in other):
+        # Non-ASCII but no letter there (curly quotes, dashes, no-break spaces in English
+        # text): the letters are the ASCII ones, counted in C as above (the deletion keeps
+        # the non-ASCII characters, so those are taken off).
+        n = len(text.translate(_ASCII_NON_LETTERS)) - len(other)
+        return Counter({"Latin": n}) if n else Counter()
     counts: Counter[str] = Counter()
     known = _SCRIPT_OF_CHAR.get
-    # Distinct characters first (counted in C), then one look-up each.
+    # Distinct characters first (counted in C), then one look-up each; scripts in the
+    # order their first letters come (most_common breaks ties by it).
     for char, n in Counter(text).items():
         script = known(char)
         if script is None:

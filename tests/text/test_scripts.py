@@ -84,3 +84,20 @@ def test_script_counts_count_every_letter_once():
         assert sum(script_counts(char).values()) == char.isalpha(), hex(i)
     text = "Київ 2024: NATO і ЄС, 東京 — ok!"
     assert sum(script_counts(text).values()) == sum(c.isalpha() for c in text)
+
+
+def test_script_counts_keep_first_letter_order_with_non_ascii_punctuation():
+    # Scripts in the order their first letters come (most_common breaks ties by it), also
+    # on the fast path for text whose only non-ASCII characters are punctuation.
+    import random
+
+    rng = random.Random(11)
+    pool = list("ab XY.,'1") + list("’“”—\u00a0") + list("жї") + list("é東")
+    for _ in range(3000):
+        text = "".join(rng.choice(pool) for _ in range(rng.randint(0, 16)))
+        expected: Counter[str] = Counter()
+        for char in text:
+            if char.isalpha():
+                name = unicodedata.name(char).split(" ", 1)[0]
+                expected[{"CJK": "Han"}.get(name, name.capitalize())] += 1
+        assert list(script_counts(text).items()) == list(expected.items()), repr(text)
