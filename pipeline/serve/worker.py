@@ -2,16 +2,20 @@
 second thread runs the CPU stages of queued jobs meanwhile.
 
 A job goes: submitted -> `_waiting` -> (prepare thread: read, then the CPU stages --
-clean, segment, detect -- one article at a time, while the models work on the running
-batch) -> `_ready` -> (worker: the model stages, translate and summarize, over every job
-taken together). Each time the worker is free it takes every prepared job (up to
-`serve.batch_size`), so twenty people pasting at once share the translation and summary
-batches instead of queueing behind each other's full runs. It waits for more only when the
-queue says more are on their way: jobs still being prepared, or the clients of the batch
-that just finished sending their next articles (then while they keep arriving within
-`serve.batch_wait_s`, ten times that at most); a lone request goes at once. Short
-requests (LibreTranslate `/translate`, `/detect`) wait in their own queue and are served
-between stages, so they never sit behind a whole batch.
+clean, segment, detect -- of every job waiting at that moment as one pass, one checkpoint
+commit for them all, while the models work on the running batch) -> `_ready` -> (worker:
+the model stages, translate and summarize, over every job taken together). Each time the
+worker is free it takes every prepared job (up to `serve.batch_size`), so twenty people
+pasting at once share the translation and summary batches instead of queueing behind
+each other's full runs. Before it starts, it gathers while the queue says more are on
+their way: jobs submitted and still being prepared; submissions still arriving, each
+within `serve.batch_wait_s` of the last (people pasting at the same moment form one batch,
+not a batch of one and a batch of the rest a whole batch later); or the clients of the
+batch that just finished sending their next articles. New arrivals are awaited ten times
+`serve.batch_wait_s` at most, and a lone request waits at most `serve.batch_wait_s` after
+its own submission (mostly spent in its own CPU stages anyway). Short requests
+(LibreTranslate `/translate`, `/detect`) wait in their own queue and are served between
+stages, so they never sit behind a whole batch.
 
 Every status change is written to the job store first and announced after (`on_change`),
 so what a client is told is always what a restart would find. After every completed
