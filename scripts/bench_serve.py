@@ -218,8 +218,8 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--clients", type=int, default=16, help="concurrent clients (default 16)")
     ap.add_argument("--requests", type=int, default=32, help="articles per mode and round (default 32)")
-    ap.add_argument("--rounds", type=int, default=1, help="rounds of both modes, alternating which goes first (default 1)")
-    ap.add_argument("--time-limit", type=float, default=900, help="seconds per mode at most (default 900)")
+    ap.add_argument("--rounds", type=int, default=2, help="rounds of both modes, alternating which goes first (default 2)")
+    ap.add_argument("--time-limit", type=float, default=300, help="seconds per mode and round at most (default 300)")
     ap.add_argument("--models", choices=["bench", "tiny"], default="bench",
                     help="bench: real-size random-weight models on CTranslate2 int8, as bench_pipeline's ctranslate2_int8 "
                          "(default); tiny: configs/tiny.yaml")

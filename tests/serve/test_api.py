@@ -4,6 +4,7 @@ delete, downloads; the record has the `run` schema; errors are clear JSON."""
 from __future__ import annotations
 
 import json
+import re
 import time
 import xml.etree.ElementTree as ET
 
@@ -182,3 +183,17 @@ def test_articles_sent_together_form_one_batch_and_a_bad_one_fails_alone(tmp_pat
     finally:
         srv.stop()
         srv.kill()
+
+
+def test_home_page_history_shows_finished_entries_on_every_visit_and_forgets_deleted(server, client):
+    job_id = _submit(client, text=SHORT_EN, title="Entry cache check")
+    assert server.wait_done(client, job_id)["status"] == "done"
+    # The first visit renders the entry, the second reuses it: the same entry both times.
+    pages = [client.get("/") for _ in range(2)]
+    assert all(p.status_code == 200 for p in pages)
+    entries = [re.search(rf'<a [^>]*href="/articles/{job_id}"[^>]*>.*?</a>', p.text, re.S) for p in pages]
+    assert entries[0] and entries[1] and entries[0].group(0) == entries[1].group(0)
+    assert "Entry cache check" in pages[1].text
+    assert client.delete(f"/api/articles/{job_id}").status_code in (200, 204)
+    page = client.get("/")
+    assert f"/articles/{job_id}" not in page.text and "Entry cache check" not in page.text
