@@ -11,7 +11,8 @@ each other's full runs. Before it starts, it gathers while the queue says more a
 their way: jobs submitted and still being prepared; submissions still arriving, each
 within `serve.batch_wait_s` of the last (people pasting at the same moment form one batch,
 not a batch of one and a batch of the rest a whole batch later); or the clients of the
-batch that just finished sending their next articles. New arrivals are awaited ten times
+batch that just finished sending their next articles (fewer submissions since it ended
+than it held, whatever the gaps between them). New arrivals are awaited ten times
 `serve.batch_wait_s` at most, and a lone request waits at most `serve.batch_wait_s` after
 its own submission (mostly spent in its own CPU stages anyway). Short requests
 (LibreTranslate `/translate`, `/detect`) wait in their own queue and are served between
@@ -46,6 +47,11 @@ log = logging.getLogger(__name__)
 
 READ_STAGE = "read"
 WARMUP_TEXT = "Newsbridge warms up.\n\nThe models load once, before the first article."
+# Through the CPU stages only: a sentence in a language outside the candidates makes the
+# language identifier load its all-languages model now (about half a second on first use,
+# else paid by the first batch that meets a sentence it cannot place plainly).
+WARMUP_CPU_TEXT = ("Newsbridge warms up.\n\n"
+                   "Die Regierung hat am Dienstag ein neues Gesetz beschlossen, sagte der Sprecher in Berlin.")
 
 
 class QueueFull(NewsbridgeError):
@@ -342,10 +348,10 @@ class Worker:
         arriving, each within `serve.batch_wait_s` of the one before (people pasting at the
         same moment: the first of them does not leave alone with the rest a whole batch
         behind); after a batch, while fewer submissions came since it ended than it held,
-        its clients sending their next articles (the quiet window then counts from the
-        batch's end). New arrivals are awaited ten times `serve.batch_wait_s` at most; a
-        lone request waits at most `serve.batch_wait_s` after its own submission; a short
-        request waiting, or a full batch, goes at once."""
+        its clients sending their next articles (whatever the gaps between them). New
+        arrivals are awaited ten times `serve.batch_wait_s` at most; a lone request waits
+        at most `serve.batch_wait_s` after its own submission; a short request waiting, or
+        a full batch, goes at once."""
         quiet = self.serve.batch_wait_s
         if quiet <= 0:
             return
@@ -358,11 +364,17 @@ class Worker:
             if submitted.intersection(self._waiting) or submitted.intersection(self._preparing):
                 self._cond.wait(quiet)
                 continue
-            returning = self._arrivals - self._arrivals_at_finish < self._last_batch
-            last = max(self._last_arrival, start) if returning else self._last_arrival
-            if now >= cap or now - last >= quiet:
+            if now >= cap:
                 return
-            self._cond.wait(min(cap - now, quiet - (now - last)))
+            if self._arrivals - self._arrivals_at_finish < self._last_batch:
+                # The last batch's clients are expected back: they answer as their results
+                # reach them, at the pace the server sends those out, so gaps between them
+                # say little; the cap bounds the wait.
+                self._cond.wait(cap - now)
+                continue
+            if now - self._last_arrival >= quiet:
+                return
+            self._cond.wait(min(cap - now, quiet - (now - self._last_arrival)))
 
     def _load(self) -> None:
         from ..runner import Pipeline
@@ -377,6 +389,9 @@ class Worker:
             stage([article])
         if article.error is not None:
             raise NewsbridgeError(f"warm-up article failed at {article.error.stage}: {article.error.message}")
+        other = to_article("warmup-cpu", pasted(WARMUP_CPU_TEXT, max_chars=1000).input, None, self.config.read, 1000)
+        for stage in self.pipeline.cpu_stages:
+            stage([other])
 
     def _run_quick(self) -> None:
         while True:
