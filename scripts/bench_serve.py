@@ -306,6 +306,15 @@ def main() -> int:
     one, many = (summary[name] for name in modes)
     speedup = many["rps"] / one["rps"] if one["rps"] else float("nan")
     print(f"\nthroughput, {args.clients} concurrent / one at a time: {speedup:.2f}x (target >= 3x, no failed request)")
+    # What the model stages alone gained from the batches (the ceiling of the ratio, as
+    # far as the service goes), and how much of each mode's wall time the stages were.
+    stage_s = {name: sum(sum(res["stages"].values()) for res in results) for name, results in rows.items()}
+    walls = {name: sum(res["wall"] for res in results) for name, results in rows.items()}
+    one_name, many_name = modes
+    stage_gain = stage_s[one_name] / stage_s[many_name] if stage_s[many_name] else float("nan")
+    print(f"server seconds in the stages, one at a time / {args.clients} concurrent: {stage_s[one_name]:.1f} / "
+          f"{stage_s[many_name]:.1f} = {stage_gain:.2f}x; share of wall time: "
+          + ", ".join(f"{name} {stage_s[name] / walls[name]:.0%}" for name in modes if walls[name]))
 
     # Same article, same record, whichever way it was sent (greedy decoding is deterministic
     # up to batch padding; a difference is reported, not hidden).
@@ -319,7 +328,7 @@ def main() -> int:
             for failure in res["failures"][:5]:
                 print(f"failed ({name}): {failure}")
     if args.json_out:
-        args.json_out.write_text(json.dumps({"summary": summary, "speedup": speedup, "identical": [same, both]}, indent=2))
+        args.json_out.write_text(json.dumps({"summary": summary, "speedup": speedup, "stage_gain": stage_gain, "identical": [same, both]}, indent=2))
     failed_any = any(s["failed"] for s in summary.values())
     return 1 if failed_any else 0
 
