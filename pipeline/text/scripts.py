@@ -14,6 +14,9 @@ _ASCII_NON_LETTERS = {i: None for i in range(128) if not chr(i).isalpha()}
 # the characters a process meets (a few thousand in practice); past the cap, computed.
 _SCRIPT_OF_CHAR: dict[str, str] = {}
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
+# A non-ASCII word character but a digit: every non-ASCII letter is one (Cyrillic text
+# stops the search at its first letter).
+_NON_ASCII_WORD = re.compile(r"[^\W\d_\x00-\x7f]")
 _CHAR_CACHE_MAX = 65_536
 
 
@@ -42,12 +45,11 @@ def script_counts(text: str) -> Counter[str]:
     if text.isascii():
         n = len(text.translate(_ASCII_NON_LETTERS))
         return Counter({"Latin": n}) if n else Counter()
-    other = _NON_ASCII.findall(text)
-    if not any(c.isalpha() for c in other):
+    if _NON_ASCII_WORD.search(text) is None:
         # Non-ASCII but no letter there (curly quotes, dashes, no-break spaces in English
         # text): the letters are the ASCII ones, counted in C as above (the deletion keeps
         # the non-ASCII characters, so those are taken off).
-        n = len(text.translate(_ASCII_NON_LETTERS)) - len(other)
+        n = len(text.translate(_ASCII_NON_LETTERS)) - len(_NON_ASCII.findall(text))
         return Counter({"Latin": n}) if n else Counter()
     counts: Counter[str] = Counter()
     known = _SCRIPT_OF_CHAR.get
