@@ -316,7 +316,7 @@ def resolve_compute_type(device: str, requested: str, key: str = "translate.ctra
 # split evenly between them. A batch's memory grows with its rows (attention caches,
 # logits) while a worker's throughput barely grows past a few hundred tokens: decoding a
 # small batch reads every weight once a step whatever its rows (README "Memory").
-CPU_TOKENS_IN_FLIGHT = 768
+CPU_TOKENS_IN_FLIGHT = 640
 # The smallest CPU budget per batch: below it batches are too small to be efficient.
 CPU_MIN_BATCH_TOKENS = 128
 
