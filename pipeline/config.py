@@ -543,10 +543,11 @@ class ServeConfig(Section):
     # Articles the worker takes into one pass through the stages: requests that arrive
     # together share the model batches up to this many.
     batch_size: int = Field(16, ge=1)
-    # Once an article is waiting, the worker keeps gathering while more keep arriving (each
-    # within this many seconds of the last, 10x this at most): clients that submit together
-    # -- a batch's clients sending their next article -- land in one batch, not in a batch
-    # of one and a batch of the rest. 0 takes what is there at once.
+    # Once an article is ready, the worker keeps gathering while more keep arriving (each
+    # within this many seconds of the last, 10x this at most; a lone article waits at most
+    # this long after its submission): clients that submit together -- or a batch's clients
+    # sending their next article -- land in one batch, not in a batch of one and a batch of
+    # the rest. 0 takes what is there at once.
     batch_wait_s: float = Field(0.05, ge=0, le=5)
     # Articles waiting or running at most; one more is refused (503 + Retry-After).
     max_queue: int = Field(256, ge=1)

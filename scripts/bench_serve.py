@@ -1,8 +1,7 @@
 """Benchmark `newsbridge serve`: N concurrent clients against the same requests sent one at
 a time, in one run, against one server.
 
-Starts the server on a free 127.0.0.1 port (tiny config by default, models loaded once),
-then for each round runs both modes over the same articles -- one client submitting and
+Starts the server on a free 127.0.0.1 port (models loaded once), then for each round runs both modes over the same articles -- one client submitting and
 waiting for each article in turn, and `--clients` clients doing the same in parallel --
 alternating which mode goes first. A request is "submit the article, wait until its
 record is there" (POST /api/articles, then GET /api/articles/{id}?wait=...), as a CMS or
@@ -16,7 +15,20 @@ the mode that runs second is not served from memory; the rate limit is off for t
 benchmark's own client. Bounded: `--requests` articles per mode and `--time-limit`
 seconds per mode (a request not done by then counts as failed).
 
-    flock /tmp/newsbridge-bench.lock python scripts/bench_serve.py --set runtime.threads=1
+Models (--models):
+  bench (default)  what a newsroom would serve, at real size: the random-weight
+                   opus-mt-base-shaped Marian en->uk and bart-base-shaped BART of
+                   bench_translate.py / bench_summarize.py (built and converted once,
+                   cached), configured exactly as bench_pipeline.py's ctranslate2_int8
+                   variant (its overrides(): CTranslate2 int8 translation and summaries,
+                   lengths forced -- random weights never stop on their own -- guards on,
+                   the retry off, greedy, --threads). English-source WMT22 dev documents
+                   (the bench model translates en->uk only).
+  tiny             configs/tiny.yaml (the test models, torch generate()); en-uk and uk-en
+                   sources alternating. Every tiny segment decodes to its length bound and
+                   is retried with beam search: a test of the service, not of throughput.
+
+    flock /tmp/newsbridge-bench.lock python scripts/bench_serve.py
 """
 
 from __future__ import annotations
@@ -44,17 +56,17 @@ SHARED = Path(os.environ.get("NEWSBRIDGE_SHARED_DATA", REPO.parent / "shared" / 
 BENCH_SETTINGS = ["translate.cache_size=0", "summarize.cache_size=0", "serve.rate_per_minute=0", "serve.max_queue=10000"]
 
 
-def load_articles(count: int, min_sentences: int, max_sentences: int) -> list[str]:
-    """WMT22 dev documents (en-uk and uk-en sources, alternating), 3 sentences a paragraph."""
+def load_articles(count: int, min_sentences: int, max_sentences: int, pairs: tuple[str, ...]) -> list[str]:
+    """WMT22 dev documents (the sources of `pairs`, alternating), 3 sentences a paragraph."""
     pools = []
-    for name in ("en-uk", "uk-en"):
+    for name in pairs:
         path = SHARED / "wmt22-dev" / f"{name}.jsonl"
         docs = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
         pools.append([d for d in docs if min_sentences <= len(d["src"]) <= max_sentences])
     articles = []
     for i in range(count):
-        pool = pools[i % 2]
-        doc = pool[(i // 2) % len(pool)]
+        pool = pools[i % len(pools)]
+        doc = pool[(i // len(pools)) % len(pool)]
         sentences = doc["src"]
         articles.append("\n\n".join(" ".join(sentences[j : j + 3]) for j in range(0, len(sentences), 3)))
     if len(set(articles)) < len(articles):
@@ -62,10 +74,27 @@ def load_articles(count: int, min_sentences: int, max_sentences: int) -> list[st
     return articles
 
 
+def bench_models(threads: int) -> list[str]:
+    """Build (once, cached) the real-size benchmark models and their CTranslate2 int8
+    copies, and return bench_pipeline.py's ctranslate2_int8 overrides for them."""
+    sys.path.insert(0, str(REPO / "scripts"))
+    sys.path.insert(0, str(REPO))
+    import bench_pipeline
+    import bench_summarize
+    import bench_translate
+
+    cache = REPO / ".cache" / "bench"
+    data = Path(bench_translate.DATA)
+    bench_translate.build_ct2(bench_translate.build_model(data))
+    bench_pipeline.build_ct2_summarizer(bench_summarize.build_model(cache, data), bench_translate.CACHE / "ct2")
+    variant = argparse.Namespace(device="cpu", threads=threads, beams=1, cache=str(cache))
+    return bench_pipeline.overrides("ctranslate2_int8", variant)
+
+
 class ServerProcess:
-    def __init__(self, config: str, overrides: list[str], data: Path, log: Path):
-        cmd = [sys.executable, "-c", "from pipeline.cli.app import main; main()", "serve", "--config", config,
-               "--port", "0", "--data", str(data)]
+    def __init__(self, config: str | None, overrides: list[str], data: Path, log: Path):
+        cmd = [sys.executable, "-c", "from pipeline.cli.app import main; main()", "serve",
+               *(["--config", config] if config else []), "--port", "0", "--data", str(data)]
         for item in overrides:
             cmd += ["--set", item]
         self.cmd = cmd
@@ -142,22 +171,33 @@ def one_request(client: httpx.Client, text: str, deadline: float) -> tuple[float
 
 
 def run_mode(url: str, articles: list[str], clients: int, time_limit: float) -> dict:
-    deadline = time.monotonic() + time_limit
+    """`clients` clients, each with its own connection made before the clock starts (as a
+    CMS or a browser has: making an HTTP client is not part of a request), taking the next
+    article as soon as their last one is done."""
     results: list[tuple[float, dict | None, str | None] | None] = [None] * len(articles)
-    local = threading.local()
+    pool = [httpx.Client(base_url=url, timeout=120) for _ in range(clients)]
+    try:
+        for c in pool:
+            c.get("/healthz").raise_for_status()  # connected
+        todo = iter(range(len(articles)))
+        lock = threading.Lock()
 
-    def client() -> httpx.Client:
-        if not hasattr(local, "client"):
-            local.client = httpx.Client(base_url=url, timeout=120)
-        return local.client
+        def client_loop(c: httpx.Client) -> None:
+            while True:
+                with lock:
+                    i = next(todo, None)
+                if i is None:
+                    return
+                results[i] = one_request(c, articles[i], deadline)
 
-    def work(i: int) -> None:
-        results[i] = one_request(client(), articles[i], deadline)
-
-    start = time.perf_counter()
-    with ThreadPoolExecutor(max_workers=clients) as pool:
-        list(pool.map(work, range(len(articles))))
-    wall = time.perf_counter() - start
+        deadline = time.monotonic() + time_limit
+        start = time.perf_counter()
+        with ThreadPoolExecutor(max_workers=clients) as executor:
+            list(executor.map(client_loop, pool))
+        wall = time.perf_counter() - start
+    finally:
+        for c in pool:
+            c.close()
     latencies = [r[0] for r in results if r and r[2] is None]
     failures = [r[2] for r in results if r is None or r[2] is not None]
     return {"wall": wall, "latencies": latencies, "failures": failures,
@@ -189,9 +229,13 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--clients", type=int, default=16, help="concurrent clients (default 16)")
     ap.add_argument("--requests", type=int, default=32, help="articles per mode and round (default 32)")
-    ap.add_argument("--rounds", type=int, default=1, help="rounds of both modes, alternating which goes first (default 1)")
-    ap.add_argument("--time-limit", type=float, default=900, help="seconds per mode at most (default 900)")
-    ap.add_argument("--config", default=str(REPO / "configs" / "tiny.yaml"))
+    ap.add_argument("--rounds", type=int, default=2, help="rounds of both modes, alternating which goes first (default 2)")
+    ap.add_argument("--time-limit", type=float, default=300, help="seconds per mode and round at most (default 300)")
+    ap.add_argument("--models", choices=["bench", "tiny"], default="bench",
+                    help="bench: real-size random-weight models on CTranslate2 int8, as bench_pipeline's ctranslate2_int8 "
+                         "(default); tiny: configs/tiny.yaml")
+    ap.add_argument("--threads", type=int, default=2, help="--models bench: runtime.threads (default 2, as bench_pipeline)")
+    ap.add_argument("--config", default=None, help="server config (default: --models tiny: configs/tiny.yaml; bench: the default config)")
     ap.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                     help="config override for the server (repeatable), e.g. runtime.threads=1")
     ap.add_argument("--min-sentences", type=int, default=4)
@@ -199,17 +243,22 @@ def main() -> int:
     ap.add_argument("--json", dest="json_out", type=Path, help="also write the numbers here")
     args = ap.parse_args()
 
-    articles = load_articles(args.requests, args.min_sentences, args.max_sentences)
-    overrides = BENCH_SETTINGS + args.overrides
+    if args.models == "bench":
+        config, pairs = args.config, ("en-uk",)
+        overrides = bench_models(args.threads) + BENCH_SETTINGS + args.overrides
+    else:
+        config, pairs = args.config or str(REPO / "configs" / "tiny.yaml"), ("en-uk", "uk-en")
+        overrides = BENCH_SETTINGS + args.overrides
+    articles = load_articles(args.requests, args.min_sentences, args.max_sentences, pairs)
     print("command:", " ".join(shlex.quote(a) for a in [Path(sys.argv[0]).name, *sys.argv[1:]]))
     with tempfile.TemporaryDirectory(prefix="bench-serve-") as tmp:
-        server = ServerProcess(args.config, overrides, Path(tmp) / "data", Path(tmp) / "server.log")
+        server = ServerProcess(config, overrides, Path(tmp) / "data", Path(tmp) / "server.log")
         try:
             print("server:", " ".join(shlex.quote(a) for a in server.cmd[3:]))
             print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, load before: {os.getloadavg()}")
-            versions = {name: _version(name) for name in ("torch", "transformers", "fastapi", "uvicorn", "newsbridge")}
+            versions = {name: _version(name) for name in ("torch", "transformers", "ctranslate2", "fastapi", "uvicorn", "newsbridge")}
             print(f"python {platform.python_version()}; " + ", ".join(f"{k} {v}" for k, v in versions.items()))
-            print(f"articles: {len(articles)} WMT22 dev documents ({args.min_sentences}-{args.max_sentences} sentences), "
+            print(f"models: {args.models}; articles: {len(articles)} WMT22 dev {'/'.join(pairs)} source documents ({args.min_sentences}-{args.max_sentences} sentences), "
                   f"{sum(len(a) for a in articles):,} characters")
             modes = {"one at a time": 1, f"{args.clients} concurrent": args.clients}
             rows: dict[str, list[dict]] = {name: [] for name in modes}
@@ -257,6 +306,15 @@ def main() -> int:
     one, many = (summary[name] for name in modes)
     speedup = many["rps"] / one["rps"] if one["rps"] else float("nan")
     print(f"\nthroughput, {args.clients} concurrent / one at a time: {speedup:.2f}x (target >= 3x, no failed request)")
+    # What the model stages alone gained from the batches (the ceiling of the ratio, as
+    # far as the service goes), and how much of each mode's wall time the stages were.
+    stage_s = {name: sum(sum(res["stages"].values()) for res in results) for name, results in rows.items()}
+    walls = {name: sum(res["wall"] for res in results) for name, results in rows.items()}
+    one_name, many_name = modes
+    stage_gain = stage_s[one_name] / stage_s[many_name] if stage_s[many_name] else float("nan")
+    print(f"server seconds in the stages, one at a time / {args.clients} concurrent: {stage_s[one_name]:.1f} / "
+          f"{stage_s[many_name]:.1f} = {stage_gain:.2f}x; share of wall time: "
+          + ", ".join(f"{name} {stage_s[name] / walls[name]:.0%}" for name in modes if walls[name]))
 
     # Same article, same record, whichever way it was sent (greedy decoding is deterministic
     # up to batch padding; a difference is reported, not hidden).
@@ -270,7 +328,7 @@ def main() -> int:
             for failure in res["failures"][:5]:
                 print(f"failed ({name}): {failure}")
     if args.json_out:
-        args.json_out.write_text(json.dumps({"summary": summary, "speedup": speedup, "identical": [same, both]}, indent=2))
+        args.json_out.write_text(json.dumps({"summary": summary, "speedup": speedup, "stage_gain": stage_gain, "identical": [same, both]}, indent=2))
     failed_any = any(s["failed"] for s in summary.values())
     return 1 if failed_any else 0
 

@@ -7,9 +7,10 @@ import asyncio
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 from ..config import Config
+from ..lru import LRUCache
 from .keys import ApiKeys
 from .limits import RateLimiter
 from .store import DONE, FAILED, Job, JobStore
@@ -72,6 +73,13 @@ class Service:
     limiter: RateLimiter
     # True once the server has been told to stop (long polls return at once then).
     stopping: Callable[[], bool] = field(default=lambda: False)
+    # The history list's rendered entry of each finished job, by (id, last update): a
+    # finished record never changes, so the home page does not parse and render every
+    # record again on every visit (it runs on the event loop every request shares).
+    entries: LRUCache[tuple[str, float], Any] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.entries = LRUCache(2 * self.config.serve.history_limit)
 
     @property
     def auth(self) -> bool:

@@ -146,12 +146,16 @@ def _history_item(service: Service, job: Job) -> dict[str, Any]:
                             "title": next(iter(job.titles.values()), None), "filename": job.input.get("filename"),
                             "error": job.error, "entry": None}
     if job.status == DONE:
-        full = service.store.get(job.id)
-        if full is not None and full.record is not None:
-            article = article_from_record(full.record)
-            entry = index_entry(article, job.id, service.config.digest)
-            # Already-escaped output of the autoescaping digest template.
-            item["entry"] = Markup(environment().get_template("entry.html").render(e=entry, pages="/articles/"))
+        key = (job.id, job.updated)
+        item["entry"] = service.entries.get(key)
+        if item["entry"] is None:
+            full = service.store.get(job.id)
+            if full is not None and full.record is not None:
+                article = article_from_record(full.record)
+                entry = index_entry(article, job.id, service.config.digest)
+                # Already-escaped output of the autoescaping digest template.
+                item["entry"] = Markup(environment().get_template("entry.html").render(e=entry, pages="/articles/"))
+                service.entries.put(key, item["entry"])
     return item
 
 

@@ -2,16 +2,21 @@
 second thread runs the CPU stages of queued jobs meanwhile.
 
 A job goes: submitted -> `_waiting` -> (prepare thread: read, then the CPU stages --
-clean, segment, detect -- one article at a time, while the models work on the running
-batch) -> `_ready` -> (worker: the model stages, translate and summarize, over every job
-taken together). Each time the worker is free it takes every prepared job (up to
-`serve.batch_size`), so twenty people pasting at once share the translation and summary
-batches instead of queueing behind each other's full runs. It waits for more only when the
-queue says more are on their way: jobs still being prepared, or the clients of the batch
-that just finished sending their next articles (then while they keep arriving within
-`serve.batch_wait_s`, ten times that at most); a lone request goes at once. Short
-requests (LibreTranslate `/translate`, `/detect`) wait in their own queue and are served
-between stages, so they never sit behind a whole batch.
+clean, segment, detect -- of every job waiting at that moment as one pass, one checkpoint
+commit for them all, while the models work on the running batch) -> `_ready` -> (worker:
+the model stages, translate and summarize, over every job taken together). Each time the
+worker is free it takes every prepared job (up to `serve.batch_size`), so twenty people
+pasting at once share the translation and summary batches instead of queueing behind
+each other's full runs. Before it starts, it gathers while the queue says more are on
+their way: jobs submitted and still being prepared; submissions still arriving, each
+within `serve.batch_wait_s` of the last (people pasting at the same moment form one batch,
+not a batch of one and a batch of the rest a whole batch later); or the clients of the
+batch that just finished sending their next articles (fewer submissions since it ended
+than it held, whatever the gaps between them). New arrivals are awaited ten times
+`serve.batch_wait_s` at most, and a lone request waits at most `serve.batch_wait_s` after
+its own submission (mostly spent in its own CPU stages anyway). Short requests
+(LibreTranslate `/translate`, `/detect`) wait in their own queue and are served between
+stages, so they never sit behind a whole batch.
 
 Every status change is written to the job store first and announced after (`on_change`),
 so what a client is told is always what a restart would find. After every completed
@@ -42,6 +47,11 @@ log = logging.getLogger(__name__)
 
 READ_STAGE = "read"
 WARMUP_TEXT = "Newsbridge warms up.\n\nThe models load once, before the first article."
+# Through the CPU stages only: a sentence in a language outside the candidates makes the
+# language identifier load its all-languages model now (about half a second on first use,
+# else paid by the first batch that meets a sentence it cannot place plainly).
+WARMUP_CPU_TEXT = ("Newsbridge warms up.\n\n"
+                   "Die Regierung hat am Dienstag ein neues Gesetz beschlossen, sagte der Sprecher in Berlin.")
 
 
 class QueueFull(NewsbridgeError):
@@ -81,7 +91,7 @@ class Worker:
         self.load_error: str | None = None
         self._cond = threading.Condition()
         self._waiting: deque[str] = deque()  # not yet prepared
-        self._preparing: str | None = None
+        self._preparing: list[str] = []  # being prepared now
         self._ready: deque[_Job] = deque()  # prepared, waiting for the model stages
         self._running: list[str] = []
         self._quick: deque[_Quick] = deque()
@@ -93,6 +103,7 @@ class Worker:
         # What the batching window reads: submissions so far, and at the end of the last
         # batch how many it held and how many submissions there had been.
         self._arrivals = 0
+        self._last_arrival = float("-inf")  # time.monotonic() of the last submission
         self._arrivals_at_finish = 0
         self._last_batch = 0
         self._thread = threading.Thread(target=self._main, name="newsbridge-worker", daemon=True)
@@ -109,7 +120,7 @@ class Worker:
         self._prep_thread.start()
 
     def _queued(self) -> int:
-        return len(self._waiting) + (self._preparing is not None) + len(self._ready) + len(self._running)
+        return len(self._waiting) + len(self._preparing) + len(self._ready) + len(self._running)
 
     def submit(self, submission: Submission, owner: str | None) -> str:
         """Store the job and queue it; QueueFull when `serve.max_queue` jobs are already in."""
@@ -121,6 +132,7 @@ class Worker:
             job_id = self.store.add(submission.input, submission.data, owner, submission.titles())
             self._waiting.append(job_id)
             self._arrivals += 1
+            self._last_arrival = time.monotonic()
             self._cond.notify_all()
         return job_id
 
@@ -155,8 +167,7 @@ class Worker:
         """1 = next to be taken; None when not waiting."""
         with self._cond:
             order = [job.id for job in self._ready]
-            if self._preparing is not None:
-                order.append(self._preparing)
+            order.extend(self._preparing)
             order.extend(self._waiting)
             try:
                 return order.index(job_id) + 1
@@ -201,59 +212,90 @@ class Worker:
                     self._cond.wait()
                 if self._stopping:
                     return
-                job_id = self._preparing = self._waiting.popleft()
-            job = None
+                # Every job waiting now (up to a batch): their CPU stages run as one pass and
+                # their checkpoints are one transaction, not one commit per job.
+                group = [self._waiting.popleft() for _ in range(min(len(self._waiting), self.serve.batch_size))]
+                self._preparing = list(group)
+            jobs: list[_Job] = []
             try:
-                job = self._prepare(job_id)
+                jobs = self._prepare_group(group)
+            except Exception as exc:  # noqa: BLE001 - a fault of the service, not of one article
+                log.exception("preparing %d articles failed", len(group))
+                for job_id in group:
+                    self._fail(job_id, {"stage": "serve", "kind": "internal", "message": f"{type(exc).__name__}: {exc}"})
+            finally:
+                with self._cond:
+                    self._preparing = []
+                    self._ready.extend(jobs)
+                    self._cond.notify_all()
+
+    def _prepare_group(self, ids: list[str]) -> list[_Job]:
+        """The CPU stages of several jobs together; should an unexpected error stop the
+        pass, each job is prepared again on its own, so that only the one at fault fails."""
+        if len(ids) > 1:
+            try:
+                return self._prepare(ids)
+            except Exception:  # noqa: BLE001 - narrowed down job by job below
+                log.warning("preparing %d articles together failed; preparing them one by one", len(ids), exc_info=True)
+        jobs = []
+        for job_id in ids:
+            try:
+                jobs += self._prepare([job_id])
             except Exception as exc:  # noqa: BLE001 - a fault of the service, not of one article
                 log.exception("preparing %s failed", job_id)
                 self._fail(job_id, {"stage": "serve", "kind": "internal", "message": f"{type(exc).__name__}: {exc}"})
-            finally:
-                with self._cond:
-                    self._preparing = None
-                    if job is not None:
-                        self._ready.append(job)
-                    self._cond.notify_all()
+        return jobs
 
-    def _prepare(self, job_id: str) -> _Job | None:
-        """The job's Article with every CPU stage done (from its checkpoint when it has
-        one), checkpointed; None when it failed or is gone."""
-        stored = self.store.get(job_id)
-        if stored is None:  # deleted while it waited
-            return None
+    def _prepare(self, ids: list[str]) -> list[_Job]:
+        """The jobs' Articles with every CPU stage done (each from its checkpoint when it
+        has one), checkpointed in one transaction; without the jobs that failed or are gone."""
         if self.load_error:
-            self._fail(job_id, {"stage": "load", "kind": "model", "message": self.load_error})
-            return None
-        article, done = None, 0
-        saved = self.store.checkpoint_of(job_id)
-        if saved is not None:
-            try:
-                done, article = saved[0], article_from_state(saved[1])
-            except CheckpointError as exc:
-                log.warning("job %s: %s; starting it again from its input", job_id, exc)
-                article, done = None, 0
-        if article is None:
-            try:
-                article = to_article(job_id, stored.input, stored.input_bytes, self.config.read, self.serve.max_chars)
-            except NewsbridgeError as exc:
-                self._fail(job_id, {"stage": READ_STAGE, "kind": exc.kind, "message": str(exc)})
-                return None
-            done = 1
-        job = _Job(job_id, article, done, stored.input.get("filename"))
+            for job_id in ids:
+                self._fail(job_id, {"stage": "load", "kind": "model", "message": self.load_error})
+            return []
+        jobs: list[_Job] = []
+        saved_done: dict[str, int] = {}
+        for job_id in ids:
+            stored = self.store.get(job_id)
+            if stored is None:  # deleted while it waited
+                continue
+            article, done = None, 0
+            saved = self.store.checkpoint_of(job_id)
+            if saved is not None:
+                try:
+                    done, article = saved[0], article_from_state(saved[1])
+                    saved_done[job_id] = done
+                except CheckpointError as exc:
+                    log.warning("job %s: %s; starting it again from its input", job_id, exc)
+                    article, done = None, 0
+            if article is None:
+                try:
+                    article = to_article(job_id, stored.input, stored.input_bytes, self.config.read, self.serve.max_chars)
+                except NewsbridgeError as exc:
+                    self._fail(job_id, {"stage": READ_STAGE, "kind": exc.kind, "message": str(exc)})
+                    continue
+                done = 1
+            jobs.append(_Job(job_id, article, done, stored.input.get("filename")))
         pipeline = self.pipeline
         cpu_end = len(pipeline.cpu_stages) + 1  # in stage_names, read included
-        if job.done < cpu_end:
-            with self._cpu_lock:
-                for index in range(job.done - 1, cpu_end - 1):
-                    self._run_stage(pipeline, index, [article])
-                    if not article.ok:
-                        self._fail(job_id, article.error.to_dict())
-                        return None
-            job.done = cpu_end
-        if job.done != (saved[0] if saved else -1):
-            self.store.checkpoint([(job_id, self._next_stage(job.done), job.done, article_state(article))])
-            self.on_change(job_id)
-        return job
+        with self._cpu_lock:
+            for index in range(cpu_end - 1):
+                # Pipeline stage `index` is stage_names[index + 1] (read comes first).
+                live = [job for job in jobs if job.article.ok and job.done < index + 2]
+                if live:
+                    self._run_stage(pipeline, index, [job.article for job in live])
+                    for job in live:
+                        job.done = index + 2
+        prepared = []
+        for job in jobs:
+            if not job.article.ok:
+                self._fail(job.id, job.article.error.to_dict())
+            else:
+                prepared.append(job)
+        changed = [job for job in prepared if job.done != saved_done.get(job.id, -1)]
+        self.store.checkpoint([(job.id, self._next_stage(job.done), job.done, article_state(job.article)) for job in changed])
+        self._announce([job.id for job in changed])
+        return prepared
 
     def _next_stage(self, done: int) -> str | None:
         return self.stage_names[done] if done < len(self.stage_names) else None
@@ -301,27 +343,38 @@ class Worker:
                         self._arrivals_at_finish = self._arrivals
 
     def _gather(self) -> None:
-        """(Holding the lock.) Wait for more prepared jobs only while the queue says they
-        are on their way: jobs still in the CPU stages, or -- fewer submissions since the
-        last batch ended than it held -- its clients sending their next articles (while
-        they keep coming within `serve.batch_wait_s`; ten times that at most). A lone
-        request, or a short request waiting, goes at once."""
+        """(Holding the lock.) Wait for more prepared jobs while the queue says they are on
+        their way: jobs already submitted and still in the CPU stages; submissions that keep
+        arriving, each within `serve.batch_wait_s` of the one before (people pasting at the
+        same moment: the first of them does not leave alone with the rest a whole batch
+        behind); after a batch, while fewer submissions came since it ended than it held,
+        its clients sending their next articles (whatever the gaps between them). New
+        arrivals are awaited ten times `serve.batch_wait_s` at most; a lone request waits
+        at most `serve.batch_wait_s` after its own submission; a short request waiting, or
+        a full batch, goes at once."""
         quiet = self.serve.batch_wait_s
         if quiet <= 0:
             return
-        cap = time.monotonic() + 10 * quiet
-        seen, last = self._arrivals, time.monotonic()
+        start = time.monotonic()
+        cap = start + 10 * quiet
+        # Submitted before the gathering began: worth waiting for whatever the cap.
+        submitted = set(self._waiting) | set(self._preparing)
         while len(self._ready) < self.serve.batch_size and not self._quick and not self._stopping:
-            coming = bool(self._waiting) or self._preparing is not None
-            returning = self._arrivals - self._arrivals_at_finish < self._last_batch
             now = time.monotonic()
-            if not (coming or returning) or now >= cap:
+            if submitted.intersection(self._waiting) or submitted.intersection(self._preparing):
+                self._cond.wait(quiet)
+                continue
+            if now >= cap:
                 return
-            if not coming and now - last >= quiet:
-                return  # the last batch's clients went quiet
-            self._cond.wait(min(cap - now, quiet))
-            if self._arrivals != seen:
-                seen, last = self._arrivals, time.monotonic()
+            if self._arrivals - self._arrivals_at_finish < self._last_batch:
+                # The last batch's clients are expected back: they answer as their results
+                # reach them, at the pace the server sends those out, so gaps between them
+                # say little; the cap bounds the wait.
+                self._cond.wait(cap - now)
+                continue
+            if now - self._last_arrival >= quiet:
+                return
+            self._cond.wait(min(cap - now, quiet - (now - self._last_arrival)))
 
     def _load(self) -> None:
         from ..runner import Pipeline
@@ -336,6 +389,9 @@ class Worker:
             stage([article])
         if article.error is not None:
             raise NewsbridgeError(f"warm-up article failed at {article.error.stage}: {article.error.message}")
+        other = to_article("warmup-cpu", pasted(WARMUP_CPU_TEXT, max_chars=1000).input, None, self.config.read, 1000)
+        for stage in self.pipeline.cpu_stages:
+            stage([other])
 
     def _run_quick(self) -> None:
         while True:

@@ -4,6 +4,8 @@ delete, downloads; the record has the `run` schema; errors are clear JSON."""
 from __future__ import annotations
 
 import json
+import re
+import time
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -142,24 +144,56 @@ def test_healthz_and_openapi(client):
         assert path in paths
 
 
-def test_articles_sent_together_share_batches(tmp_path, serve_overrides):
+def test_articles_sent_together_form_one_batch_and_a_bad_one_fails_alone(tmp_path, serve_overrides):
     from concurrent.futures import ThreadPoolExecutor
 
     from .server import Server
 
-    # A generous gathering window, so the four submissions surely arrive within it.
-    srv = Server(tmp_path / "data", [*serve_overrides, "serve.batch_wait_s=1", "serve.batch_size=4"]).start()
+    empty_html = ("empty.html", b"<html><body><nav>Menu</nav></body></html>", "text/html")
+
+    def send(i: int) -> str:
+        if i == 2:  # accepted, but the reader finds no article in it
+            response = c.post("/api/articles", files={"file": empty_html})
+            assert response.status_code == 202, response.text
+            return response.json()["id"]
+        return _submit(c, text=SHORT_EN if i % 2 else SHORT_UK, title=f"Article {i}")
+
+    # A generous gathering window: the submissions surely arrive within it of each other
+    # (the batch then starts as soon as the four good ones are prepared).
+    srv = Server(tmp_path / "data", [*serve_overrides, "serve.batch_wait_s=5", "serve.batch_size=4"]).start()
     try:
         with srv.client() as c:
             before = c.get("/healthz").json()
+            # The first one is prepared (its CPU stages done, next: translate) before the
+            # others are sent: it still waits for them instead of leaving alone.
+            first = send(0)
+            while (job := c.get(f"/api/articles/{first}").json())["status"] == "queued" and job.get("stage") != "translate":
+                time.sleep(0.02)
             with ThreadPoolExecutor(4) as pool:
-                ids = list(pool.map(lambda i: _submit(c, text=SHORT_EN if i % 2 else SHORT_UK), range(4)))
-            assert [srv.wait_done(c, i)["status"] for i in ids] == ["done"] * 4
+                ids = [first, *pool.map(send, range(1, 5))]
+            bodies = [srv.wait_done(c, i) for i in ids]
             after = c.get("/healthz").json()
-        # A lone first request goes at once (no fixed wait); the three that arrive while it
-        # runs are taken together: never one batch per article.
-        assert after["batches"] - before["batches"] <= 2
+        assert [b["status"] for b in bodies] == ["done", "done", "failed", "done", "done"], bodies
+        assert bodies[2]["error"]["stage"] in ("read", "clean")
+        # Each record is its own job's article (prepared together, never mixed up).
+        assert all(f"Article {k}" in b["record"]["title"].values() for k, b in enumerate(bodies) if k != 2)
+        # The first of them does not leave alone: the four good articles share one batch.
+        assert after["batches"] - before["batches"] == 1
         assert after["batched_articles"] - before["batched_articles"] == 4
     finally:
         srv.stop()
         srv.kill()
+
+
+def test_home_page_history_shows_finished_entries_on_every_visit_and_forgets_deleted(server, client):
+    job_id = _submit(client, text=SHORT_EN, title="Entry cache check")
+    assert server.wait_done(client, job_id)["status"] == "done"
+    # The first visit renders the entry, the second reuses it: the same entry both times.
+    pages = [client.get("/") for _ in range(2)]
+    assert all(p.status_code == 200 for p in pages)
+    entries = [re.search(rf'<a [^>]*href="/articles/{job_id}"[^>]*>.*?</a>', p.text, re.S) for p in pages]
+    assert entries[0] and entries[1] and entries[0].group(0) == entries[1].group(0)
+    assert "Entry cache check" in pages[1].text
+    assert client.delete(f"/api/articles/{job_id}").status_code in (200, 204)
+    page = client.get("/")
+    assert f"/articles/{job_id}" not in page.text and "Entry cache check" not in page.text
