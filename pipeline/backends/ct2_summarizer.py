@@ -9,7 +9,9 @@ is (README "Performance of the whole pipeline" has the figures).
 
 Same contract and options as Seq2SeqSummarizer (seq2seq.py): texts tokenised once,
 grouped by length bound, sorted by length and batched by `summarize.batch_size` texts and
-`summarize.batch_tokens` padded tokens (batching.plan_batches); `num_beams`,
+`summarize.batch_tokens` padded tokens (batching.plan_batches), the call split so that
+each of the `summarize.ctranslate2.inter_threads` workers gets a share and all batches
+queued at once (ct2.run_batches; README "CTranslate2 on CPU"); `num_beams`,
 `min_new_tokens`, `no_repeat_ngram_size`, `repetition_penalty`, `length_penalty`; the
 task prefix. Inputs over the model's limit are an error, never cut: the map-reduce
 above splits long texts first. Lengths count as generate()'s max_new_tokens does: a
