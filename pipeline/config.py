@@ -244,8 +244,10 @@ class CTranslate2BackendConfig(Section):
     models_dir: str | None = None
     # Weight type `models convert` writes (int8 is smallest; float16 keeps full quality for GPUs).
     quantization: Literal["int8", "int8_float16", "int8_bfloat16", "float16", "bfloat16", "float32"] = "int8"
-    # Parallel translations (CTranslate2 inter_threads); intra-op threads follow runtime.threads.
-    inter_threads: int = Field(1, ge=1)
+    # Batches decoded side by side (CTranslate2 inter_threads), each on runtime.threads /
+    # inter_threads threads. 0 = auto: on CPU one batch per core, one thread each (faster
+    # than all threads on one batch: README "Performance"); on CUDA one.
+    inter_threads: int = Field(0, ge=0)
 
 
 class TranslateGuardsConfig(Section):
@@ -297,7 +299,8 @@ class TranslateConfig(Section):
     # Missing directions go through this language (ru->uk = ru->en->uk).
     pivot: str = "en"
     # A batch holds at most batch_size segments and batch_tokens padded source tokens
-    # (rows x longest); 0 = auto: 2048 on CPU, sized from the card's memory on CUDA.
+    # (rows x longest); 0 = auto: 2048 on CPU (ctranslate2: 1024 shared by the batches
+    # decoded side by side), sized from the card's memory on CUDA.
     batch_size: int = Field(64, ge=1)
     batch_tokens: int = Field(0, ge=0)
     # Longer inputs (model tokens) are split at clause/word boundaries and the pieces
@@ -371,8 +374,9 @@ class SummarizeCTranslate2Config(Section):
     compute_type: str = "auto"
     # Weight type `models convert` writes for summarisers.
     quantization: Literal["int8", "int8_float16", "int8_bfloat16", "float16", "bfloat16", "float32"] = "int8"
-    # Parallel generations (CTranslate2 inter_threads); intra-op threads follow runtime.threads.
-    inter_threads: int = Field(1, ge=1)
+    # Batches generated side by side (CTranslate2 inter_threads), as for translation;
+    # 0 = auto: one per core on CPU, one on CUDA.
+    inter_threads: int = Field(0, ge=0)
 
 
 class SummarizeConfig(Section):

@@ -23,7 +23,9 @@ up on the whole workload, then timed in interleaved rounds (A B C ... A B C ...)
   ctranslate2_direct     CTranslate2 int8 called directly as its docs advise:
                          translate_batch(max_batch_size=<tokens>, batch_type="tokens") on
                          length-sorted groups (one call per group of similar bound, as one
-                         max_decoding_length applies to a whole call)
+                         max_decoding_length applies to a whole call), on CPU one
+                         single-threaded worker per core (inter_threads) with the groups
+                         queued at once (asynchronous=True)
   ctranslate2_int8       the pipeline's ctranslate2 backend
   ctranslate2_int8_engine  the translation engine over it: routing, cache (emptied before
                          every pass), chunking, guards (loop, language, numbers) on; the
@@ -282,18 +284,22 @@ def hf_runner(variant: str, model_dir: Path, beams: int, texts: list[str], threa
 
 def ct2_direct_runner(beams: int, texts: list[str], threads: int, device: str, batch_tokens: int, subset: list[int]):
     """CTranslate2 as its documentation advises for throughput: inputs sorted by length,
-    max_batch_size counted in tokens (batch_type="tokens"), pieces in, pieces out."""
+    max_batch_size counted in tokens (batch_type="tokens"), pieces in, pieces out; on
+    CPU one single-threaded worker per core (inter_threads) with the batches queued at
+    once (asynchronous=True), as the ctranslate2 backend runs it (same plan, so the same
+    outputs)."""
     import ctranslate2
     import sentencepiece as spm
 
-    from pipeline.backends.batching import auto_batch_tokens, plan_batches
-    from pipeline.backends.ct2 import _cuda_total_memory
+    from pipeline.backends.batching import balanced_budget, plan_batches
+    from pipeline.backends.ct2 import ct2_batch_tokens, resolve_parallelism
 
     path = CACHE / "ct2" / MODEL_NAME
     sp = spm.SentencePieceProcessor(model_file=str(path / "source.spm"))
+    inter, intra = resolve_parallelism(device, 0, threads)
     translator = ctranslate2.Translator(str(path), device=device, compute_type=ct2_compute_type(device),
-                                        intra_threads=threads, inter_threads=1)
-    budget = batch_tokens or auto_batch_tokens(device, _cuda_total_memory() if device == "cuda" else None)
+                                        intra_threads=intra, inter_threads=inter)
+    budget = ct2_batch_tokens(batch_tokens, device, inter)
 
     def run() -> dict:
         sources = [sp.encode(t, out_type=str) + ["</s>"] for t in texts]
@@ -302,13 +308,16 @@ def ct2_direct_runner(beams: int, texts: list[str], threads: int, device: str, b
         # max_decoding_length is per call: one call per group of similar length (sorted,
         # as CTranslate2 sorts internally), each group one token budget's worth, so no row
         # decodes far past its own bound.
-        for idx in plan_batches(lengths, max_rows=64, max_tokens=budget):
+        plan = plan_batches(lengths, max_rows=64, max_tokens=balanced_budget(lengths, inter, budget))
+        pending = []
+        for idx in plan:
             hi = [bound(lengths[i]) for i in idx]
-            results = translator.translate_batch([sources[i] for i in idx], max_batch_size=budget, batch_type="tokens",
-                                                 beam_size=beams, max_decoding_length=max(hi), min_decoding_length=min(hi),
-                                                 max_input_length=0)
+            pending.append((idx, hi, translator.translate_batch(
+                [sources[i] for i in idx], max_batch_size=budget, batch_type="tokens", asynchronous=True,
+                beam_size=beams, max_decoding_length=max(hi), min_decoding_length=min(hi), max_input_length=0)))
+        for idx, hi, results in pending:
             for i, b, r in zip(idx, hi, results):
-                hyp = [p for p in r.hypotheses[0] if p != "</s>"][:b]
+                hyp = [p for p in r.result().hypotheses[0] if p != "</s>"][:b]
                 outs[i] = sp.decode_pieces(hyp).replace("\u2581", " ").strip()
         target = sum(bound(n) for n in lengths)
         return {"hash": digest(outs), "subset_hash": digest([outs[i] for i in subset]), "target_tokens": target, "produced": target}

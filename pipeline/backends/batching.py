@@ -42,6 +42,17 @@ def plan_batches(lengths: list[int], *, max_rows: int, max_tokens: int) -> list[
     return batches
 
 
+def balanced_budget(lengths: list[int], workers: int, max_tokens: int) -> int:
+    """A padded-token budget that gives each of `workers` parallel workers a share of
+    this call: at most `max_tokens`, and no more than an even split of the call's tokens
+    (never below the longest input, which needs a batch of its own anyway). With one
+    worker the budget is `max_tokens` unchanged."""
+    if workers <= 1 or not lengths:
+        return max_tokens
+    share = -(-sum(max(1, n) for n in lengths) // workers)
+    return max(1, min(max_tokens, max(share, max(lengths))))
+
+
 def auto_batch_tokens(device: str, total_memory_bytes: int | None = None) -> int:
     """The padded-token budget for `translate.batch_tokens: 0` on this device."""
     if device.startswith("cuda") and total_memory_bytes:

@@ -25,7 +25,7 @@ from ..errors import ConfigError, ModelDamaged, ModelError, ModelUnavailable, ex
 from ..io.atomic import replace_dir
 from ..models import ResolvedModel, damaged_files
 from .base import DecodeOptions, Translation, Translator
-from .batching import auto_batch_tokens, plan_batches
+from .batching import auto_batch_tokens, balanced_budget, plan_batches
 from .marian_pieces import TOKENIZER_FILES, MarianPieces
 from ..threads import resolve_threads
 
@@ -85,21 +85,26 @@ def source_model_type(source: Path, name: str) -> str:
 def convert_model(source: Path, target: Path, quantization: str, *, force: bool = False, name: str | None = None) -> Path:
     """Convert a Marian translator or a seq2seq summariser, by its model_type."""
     name = name or str(source)
-    if is_ct2_dir(source):
-        raise ModelError(f"{source} is already a CTranslate2 model")
+    _check_convert_paths(source, target, force)
     model_type = source_model_type(source, name)
     if model_type in SUMMARIZER_TYPES:
         return convert_summarizer(source, target, quantization, force=force, name=name)
     return convert_marian(source, target, quantization, force=force, name=name)
 
 
-def convert_marian(source: Path, target: Path, quantization: str, *, force: bool = False, name: str | None = None) -> Path:
-    """Convert a transformers Marian directory to CTranslate2 (atomically: never half-written)."""
-    name = name or str(source)
+def _check_convert_paths(source: Path, target: Path, force: bool) -> None:
+    """What every conversion refuses before reading anything: a source that is already
+    converted, and a target in the way without --force."""
     if is_ct2_dir(source):
         raise ModelError(f"{source} is already a CTranslate2 model")
     if target.exists() and not force:
         raise ModelError(f"{target} exists; pass --force to replace it")
+
+
+def convert_marian(source: Path, target: Path, quantization: str, *, force: bool = False, name: str | None = None) -> Path:
+    """Convert a transformers Marian directory to CTranslate2 (atomically: never half-written)."""
+    name = name or str(source)
+    _check_convert_paths(source, target, force)
     config = _check_marian_source(source, name)
     copy = [f for f in TOKENIZER_FILES if (source / f).is_file()]
 
@@ -116,10 +121,7 @@ def convert_summarizer(source: Path, target: Path, quantization: str, *, force: 
     transformers) and, in the marker, what generate() takes from the source config:
     the input limit and the forced first/last tokens."""
     name = name or str(source)
-    if is_ct2_dir(source):
-        raise ModelError(f"{source} is already a CTranslate2 model")
-    if target.exists() and not force:
-        raise ModelError(f"{target} exists; pass --force to replace it")
+    _check_convert_paths(source, target, force)
     model_type = source_model_type(source, name)
     if model_type not in SUMMARIZER_TYPES:
         raise ModelError(f"{source}: only {', '.join(SUMMARIZER_TYPES)} summarisers convert here (model_type is {model_type!r})")
@@ -310,8 +312,44 @@ def resolve_compute_type(device: str, requested: str, key: str = "translate.ctra
     return requested
 
 
+# CPU: padded source tokens in flight over all workers (each runs one batch at a time),
+# split evenly between them. A batch's memory grows with its rows (decoder caches,
+# logits); its speed too, as each decoding step reads every weight once whatever the
+# rows. 640 keeps a translate-only run within 400 MB on 2 cores at some speed cost
+# (measured trade: README "CTranslate2 on CPU").
+CPU_TOKENS_IN_FLIGHT = 640
+# The smallest CPU budget per batch: below it batches are too small to be efficient.
+CPU_MIN_BATCH_TOKENS = 128
+
+
+def resolve_parallelism(device: str, inter_threads: int, threads: int) -> tuple[int, int]:
+    """(inter_threads, intra_threads) for a CTranslate2 model: `inter_threads` 0 = auto.
+
+    On CPU, auto runs one batch per core, each on one thread: the batches of a call
+    decode side by side instead of splitting every small matrix product between threads
+    (which waits at every one of them, hundreds a decoding step). On CUDA, one worker with
+    large batches keeps the card busy; its threads are for the CPU side. A set
+    inter_threads shares runtime.threads between the workers."""
+    cpus = resolve_threads(threads)
+    if inter_threads > 0:
+        return inter_threads, max(1, cpus // inter_threads)
+    if device == "cuda":
+        return 1, cpus
+    return cpus, 1
+
+
+def ct2_batch_tokens(configured: int, device: str, workers: int) -> int:
+    """Padded source tokens per batch: the configured budget, else (0 = auto) the CPU's
+    budget in flight shared by the workers, or the card's (batching.auto_batch_tokens)."""
+    if configured:
+        return configured
+    if device == "cuda":
+        return auto_batch_tokens("cuda", _cuda_total_memory())
+    return max(CPU_MIN_BATCH_TOKENS, CPU_TOKENS_IN_FLIGHT // max(1, workers))
+
+
 def open_converted(model: ResolvedModel, path: Path, pieces_cls, device: str, compute_type: str,
-                   inter_threads: int, threads) -> tuple:
+                   inter_threads: int, intra_threads: int) -> tuple:
     """Tokenizer pieces and a ctranslate2.Translator for a converted model directory; a
     damaged copy of our own conversion says how to mend it (convert again)."""
     import ctranslate2
@@ -322,7 +360,7 @@ def open_converted(model: ResolvedModel, path: Path, pieces_cls, device: str, co
         try:
             translator = ctranslate2.Translator(
                 str(path), device=device, compute_type=compute_type,
-                inter_threads=inter_threads, intra_threads=resolve_threads(threads),
+                inter_threads=inter_threads, intra_threads=intra_threads,
             )
         except (RuntimeError, ValueError) as exc:
             raise ModelDamaged(name, path, exception_brief(exc)) from None
@@ -336,6 +374,16 @@ def open_converted(model: ResolvedModel, path: Path, pieces_cls, device: str, co
     return pieces, translator
 
 
+def run_batches(translator, batches: list[tuple[list[list[str]], dict]]):
+    """Run (sources, options) batches on `translator`'s workers: all are queued at once,
+    so each worker takes the next batch as it finishes one (longest first when the plan
+    is sorted so). Yields each batch's results in plan order, as soon as it is done: the
+    caller decodes one batch while the workers run the next ones."""
+    pending = [translator.translate_batch(sources, asynchronous=True, **options) for sources, options in batches]
+    for results in pending:
+        yield [r.result() for r in results]
+
+
 class CTranslate2Translator(Translator):
     def __init__(self, model: ResolvedModel, context: "Context"):
         super().__init__()
@@ -345,17 +393,14 @@ class CTranslate2Translator(Translator):
         self.path = find_converted(model, context)
         self.device = resolve_ct2_device(runtime.device)
         self.compute_type = resolve_compute_type(self.device, self.cfg.ctranslate2.compute_type)
+        self.workers, self.intra_threads = resolve_parallelism(self.device, self.cfg.ctranslate2.inter_threads, runtime.threads)
         self.pieces, self.translator = open_converted(
-            model, self.path, MarianPieces, self.device, self.compute_type,
-            self.cfg.ctranslate2.inter_threads, runtime.threads,
+            model, self.path, MarianPieces, self.device, self.compute_type, self.workers, self.intra_threads,
         )
         positions = int(read_marker(self.path).get("max_position_embeddings", 512))
         self.max_input_tokens = positions
         self.max_output_tokens = positions - 1
-        if self.device == "cuda":
-            self.batch_tokens = self.cfg.batch_tokens or auto_batch_tokens("cuda", _cuda_total_memory())
-        else:
-            self.batch_tokens = self.cfg.batch_tokens or auto_batch_tokens("cpu")
+        self.batch_tokens = ct2_batch_tokens(self.cfg.batch_tokens, self.device, self.workers)
         self.target_token = model.spec.target_token
         if self.target_token and not self.pieces.has_token(self.target_token):
             raise ModelError(f"model '{self.name}' has no target token {self.target_token} in its vocabulary (manifest target_token)")
@@ -382,12 +427,13 @@ class CTranslate2Translator(Translator):
         bounds = [opts.length_bounds(n, self.max_output_tokens) for n in lengths]
         suppress = self._suppressed(opts.banned_chars)
         results: list[Translation | None] = [None] * len(texts)
-        for idx in plan_batches(lengths, max_rows=self.cfg.batch_size, max_tokens=self.batch_tokens):
-            hi = [bounds[i][1] for i in idx]
-            batch = self.translator.translate_batch(
-                [sources[i] for i in idx],
+        plan = plan_batches(lengths, max_rows=self.cfg.batch_size,
+                            max_tokens=balanced_budget(lengths, self.workers, self.batch_tokens))
+        jobs = []
+        for idx in plan:
+            jobs.append(([sources[i] for i in idx], dict(
                 beam_size=opts.num_beams,
-                max_decoding_length=max(hi),
+                max_decoding_length=max(bounds[i][1] for i in idx),
                 min_decoding_length=min(bounds[i][0] for i in idx),
                 no_repeat_ngram_size=opts.no_repeat_ngram_size,
                 repetition_penalty=opts.repetition_penalty,
@@ -395,9 +441,11 @@ class CTranslate2Translator(Translator):
                 # Inputs are already within the model's limit: never let CTranslate2 cut them.
                 max_input_length=0,
                 return_end_token=True,
-            )
+            )))
+        for idx, batch in zip(plan, run_batches(self.translator, jobs)):
             produced = 0
-            for i, bound, result in zip(idx, hi, batch):
+            for i, result in zip(idx, batch):
+                bound = bounds[i][1]
                 hyp = result.hypotheses[0]
                 ended = bool(hyp) and hyp[-1] == self.pieces.eos
                 body = hyp[:-1] if ended else hyp

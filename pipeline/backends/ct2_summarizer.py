@@ -9,7 +9,9 @@ is (README "Performance of the whole pipeline" has the figures).
 
 Same contract and options as Seq2SeqSummarizer (seq2seq.py): texts tokenised once,
 grouped by length bound, sorted by length and batched by `summarize.batch_size` texts and
-`summarize.batch_tokens` padded tokens (batching.plan_batches); `num_beams`,
+`summarize.batch_tokens` padded tokens (batching.plan_batches), the call split so that
+each of the `summarize.ctranslate2.inter_threads` workers gets a share and all batches
+queued at once (ct2.run_batches; README "CTranslate2 on CPU"); `num_beams`,
 `min_new_tokens`, `no_repeat_ngram_size`, `repetition_penalty`, `length_penalty`; the
 task prefix. Inputs over the model's limit are an error, never cut: the map-reduce
 above splits long texts first. Lengths count as generate()'s max_new_tokens does: a
@@ -26,8 +28,9 @@ from typing import TYPE_CHECKING
 from ..errors import ModelDamaged, ModelError
 from ..models import ResolvedModel
 from .base import Summarizer
-from .batching import auto_batch_tokens, plan_batches
-from .ct2 import _cuda_total_memory, find_converted, open_converted, read_marker, resolve_compute_type, resolve_ct2_device
+from .batching import balanced_budget, plan_batches
+from .ct2 import (ct2_batch_tokens, find_converted, open_converted, read_marker, resolve_compute_type, resolve_ct2_device,
+                  resolve_parallelism, run_batches)
 from .fast_pieces import TokenizerPieces
 
 if TYPE_CHECKING:
@@ -49,9 +52,9 @@ class CTranslate2Summarizer(Summarizer):
         # The signature says how the weights were computed (outputs differ by type).
         self.quantize = "none" if self.compute_type == "float32" else f"ctranslate2_{self.compute_type}"
         marker = read_marker(self.path)
+        self.workers, self.intra_threads = resolve_parallelism(self.device, self.cfg.ctranslate2.inter_threads, runtime.threads)
         self.pieces, self.generator = open_converted(
-            model, self.path, TokenizerPieces, self.device, self.compute_type,
-            self.cfg.ctranslate2.inter_threads, runtime.threads,
+            model, self.path, TokenizerPieces, self.device, self.compute_type, self.workers, self.intra_threads,
         )
         self.max_input_tokens = int(marker.get("max_input_tokens") or self.pieces.model_max_length or _DEFAULT_MAX_INPUT)
         self.max_output_tokens: int | None = marker.get("max_output_tokens")
@@ -62,10 +65,7 @@ class CTranslate2Summarizer(Summarizer):
         self.target_prefix = [forced_bos] if forced_bos else None
         # Config prefix wins; else the manifest's (T5 models need "summarize: ").
         self.prefix = self.cfg.prefix or model.spec.prefix or ""
-        if self.device == "cuda":
-            self.batch_tokens = self.cfg.batch_tokens or auto_batch_tokens("cuda", _cuda_total_memory())
-        else:
-            self.batch_tokens = self.cfg.batch_tokens or auto_batch_tokens("cpu")
+        self.batch_tokens = ct2_batch_tokens(self.cfg.batch_tokens, self.device, self.workers)
 
     def count_tokens(self, texts: list[str]) -> list[int]:
         return self.pieces.count([self.prefix + t for t in texts])
@@ -95,12 +95,17 @@ class CTranslate2Summarizer(Summarizer):
             by_target.setdefault(int(target), []).append(i)
         outputs = [""] * len(texts)
         cfg = self.cfg
+        plan: list[list[int]] = []
+        jobs = []
+        # Every worker gets a share of the call: a lone pair of long sections decodes side
+        # by side rather than padded into one batch.
+        budget = balanced_budget(lengths, self.workers, self.batch_tokens)
         for target, indexes in sorted(by_target.items()):
             steps = self.decode_steps(target)
-            for batch in plan_batches([lengths[i] for i in indexes], max_rows=cfg.batch_size, max_tokens=self.batch_tokens):
+            for batch in plan_batches([lengths[i] for i in indexes], max_rows=cfg.batch_size, max_tokens=budget):
                 rows = [indexes[j] for j in batch]
-                results = self.generator.translate_batch(
-                    [sources[i] for i in rows],
+                plan.append(rows)
+                jobs.append(([sources[i] for i in rows], dict(
                     target_prefix=[self.target_prefix] * len(rows) if self.target_prefix else None,
                     beam_size=cfg.num_beams,
                     max_decoding_length=steps,
@@ -110,7 +115,8 @@ class CTranslate2Summarizer(Summarizer):
                     length_penalty=cfg.length_penalty,
                     # Inputs are within the model's limit: never let CTranslate2 cut them.
                     max_input_length=0,
-                )
-                for i, result in zip(rows, results):
-                    outputs[i] = self.pieces.decode(result.hypotheses[0])
+                )))
+        for rows, results in zip(plan, run_batches(self.generator, jobs)):
+            for i, result in zip(rows, results):
+                outputs[i] = self.pieces.decode(result.hypotheses[0])
         return outputs

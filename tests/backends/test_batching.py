@@ -37,3 +37,15 @@ def test_auto_budget_grows_with_the_card():
     big = auto_batch_tokens("cuda", 80 * 2**30)
     assert CPU_BATCH_TOKENS <= small < big <= CUDA_MAX_BATCH_TOKENS
     assert auto_batch_tokens("cuda", None) == CPU_BATCH_TOKENS
+
+
+def test_balanced_budget_gives_every_worker_a_share():
+    from pipeline.backends.batching import balanced_budget
+
+    lengths = [20] * 10
+    assert balanced_budget(lengths, 1, 1024) == 1024  # one worker: the budget as set
+    budget = balanced_budget(lengths, 2, 1024)
+    assert budget == 100 and len(plan_batches(lengths, max_rows=64, max_tokens=budget)) == 2
+    assert balanced_budget(lengths, 2, 60) == 60  # never above the budget
+    assert balanced_budget([300, 5], 2, 1024) == 300  # never below the longest input
+    assert balanced_budget([], 2, 1024) == 1024

@@ -220,3 +220,42 @@ def test_converted_summariser_outlives_a_moved_checkout_only_when_unchanged(ct2_
     marker.write_text(json.dumps(data))
     with pytest.raises(ModelError, match="--force"):
         _ct2(tiny_overrides, name, f"translate.ctranslate2.models_dir={copy}")
+
+
+@pytest.mark.parametrize("name", SUMMARIZERS)
+def test_parallel_workers_summarise_as_one_worker_does(ct2_summarizers, tiny_overrides, batch_spy, name):
+    common = ["summarize.min_new_tokens=6", "summarize.batch_tokens=200"]
+    seq = _ct2(tiny_overrides, name, "summarize.ctranslate2.inter_threads=1", *common)
+    par = _ct2(tiny_overrides, name, "runtime.threads=2", *common)
+    # auto on 2 threads: 2 single-threaded workers, and CTranslate2 got them.
+    assert (seq.workers, seq.generator.num_translators) == (1, 1)
+    assert (par.workers, par.intra_threads, par.generator.num_translators) == (2, 1, 2)
+    calls = batch_spy(par)
+    targets = [6, 10] * 5
+    together = par.summarize(TEXTS, targets)
+    assert together == seq.summarize(TEXTS, targets)
+    assert together == [seq.summarize([t], b)[0] for t, b in zip(TEXTS, targets)]  # batches of one
+    assert all(c["asynchronous"] for c in calls) and sum(len(c["rows"]) for c in calls) == len(TEXTS)
+    assert len(calls) > 2 and max(len(c["rows"]) for c in calls) > 1
+
+
+def test_a_pair_of_long_texts_goes_to_both_workers(ct2_summarizers, tiny_overrides, batch_spy):
+    one = _ct2(tiny_overrides, "tiny-bart-summarizer", "summarize.ctranslate2.inter_threads=1")
+    two = _ct2(tiny_overrides, "tiny-bart-summarizer", "runtime.threads=2")
+    one_calls, two_calls = batch_spy(one), batch_spy(two)
+    texts = [TEXTS[9], TEXTS[3]]
+    assert one.summarize(texts, 8) == two.summarize(texts, 8)
+    assert [c["rows"] for c in one_calls] == [[len(one.pieces.encode(TEXTS[9])), len(one.pieces.encode(TEXTS[3]))]]
+    assert sorted(len(c["rows"]) for c in two_calls) == [1, 1]
+
+
+def test_parallel_summaries_go_to_their_own_inputs(ct2_summarizers, tiny_overrides):
+    """Workers answering each input by its own pieces: every summary is its input's."""
+    from .ct2_echo import EchoWorkers
+
+    par = _ct2(tiny_overrides, "tiny-bart-summarizer", "runtime.threads=2", "summarize.batch_tokens=200")
+    par.generator = echo = EchoWorkers("</s>", set())
+    texts = [f"Report {i} says {t}" for i, t in enumerate(TEXTS)]
+    out = par.summarize(texts, 6)
+    assert len(echo.calls) > 2 and all(c["asynchronous"] for c in echo.calls) and max(len(c["rows"]) for c in echo.calls) > 1
+    assert out == [par.pieces.decode(par.pieces.encode(t)[:par.decode_steps(6)] + ["</s>"]) for t in texts]

@@ -186,3 +186,82 @@ def test_unsupported_compute_type_is_a_config_error(tiny_overrides, ct2_converte
     cfg = load_config(TINY_CONFIG, [*tiny_overrides, "translate.backend=ctranslate2", "translate.ctranslate2.compute_type=float16"])
     with pytest.raises(ConfigError, match="not supported on cpu"):
         Context(cfg).translator("tiny-marian-en-uk")
+
+
+def test_ctranslate2_parallelism_follows_device_and_config():
+    from pipeline.backends.ct2 import CPU_TOKENS_IN_FLIGHT, ct2_batch_tokens, resolve_parallelism
+
+    # auto: one single-threaded worker per CPU; on CUDA one worker with the threads.
+    assert resolve_parallelism("cpu", 0, 2) == (2, 1)
+    assert resolve_parallelism("cuda", 0, 2) == (1, 2)
+    # Set: the workers share runtime.threads, at least one each.
+    assert resolve_parallelism("cpu", 2, 4) == (2, 2)
+    assert resolve_parallelism("cpu", 3, 2) == (3, 1)
+    # The CPU budget in flight is shared by the workers; a configured budget is per batch.
+    assert ct2_batch_tokens(0, "cpu", 1) == CPU_TOKENS_IN_FLIGHT
+    assert ct2_batch_tokens(0, "cpu", 2) == CPU_TOKENS_IN_FLIGHT // 2
+    assert ct2_batch_tokens(300, "cpu", 2) == 300
+
+
+class _BatchSpy:
+    """Wraps a ctranslate2.Translator, recording each translate_batch call's rows and options."""
+
+    def __init__(self, inner):
+        self.inner, self.calls = inner, []
+
+    def translate_batch(self, source, **kwargs):
+        self.calls.append({"rows": len(source), **kwargs})
+        return self.inner.translate_batch(source, **kwargs)
+
+
+def test_ctranslate2_parallel_batches_equal_sequential_ones(tiny_overrides, ct2_converted):
+    common = [*tiny_overrides, "translate.backend=ctranslate2", "translate.batch_tokens=256"]
+    seq = Context(load_config(TINY_CONFIG, [*common, "translate.ctranslate2.inter_threads=1"])).translator("tiny-marian-en-uk")
+    par = Context(load_config(TINY_CONFIG, [*common, "runtime.threads=2"])).translator("tiny-marian-en-uk")
+    # The config reaches CTranslate2: auto on 2 threads is 2 workers of one thread each.
+    assert (seq.workers, seq.translator.num_translators) == (1, 1)
+    assert (par.workers, par.intra_threads, par.translator.num_translators) == (2, 1, 2)
+    spy = _BatchSpy(par.translator)
+    par.translator = spy
+    texts = TEXTS + TEXTS[:5]
+    a, b = seq.translate(texts, GREEDY), par.translate(texts, GREEDY)
+    # Several batches, all queued at once for the two workers, each with its own bounds.
+    assert len(spy.calls) > 2 and all(c["asynchronous"] for c in spy.calls) and max(c["rows"] for c in spy.calls) > 1
+    assert sum(c["rows"] for c in spy.calls) == len(texts)
+    alone = [seq.translate([t], GREEDY)[0] for t in texts]  # batches of one: nothing to mix up
+
+    def outputs(translations):
+        return [(o.text, o.tokens, o.hit_limit) for o in translations]
+
+    assert outputs(b) == outputs(a) == outputs(alone)
+    assert par.counts["batches"] == len(spy.calls) and par.counts["target_tokens"] == sum(o.tokens for o in b)
+
+
+def test_ctranslate2_parallel_outputs_go_to_their_own_inputs(tiny_overrides, ct2_converted):
+    """With workers answering each input by its own pieces, every output is its input's:
+    rows and batches are never mixed up, whatever order the batches finish in."""
+    from .ct2_echo import EchoWorkers
+
+    par = Context(load_config(TINY_CONFIG, [*tiny_overrides, "translate.backend=ctranslate2", "runtime.threads=2",
+                                            "translate.batch_tokens=256"])).translator("tiny-marian-en-uk")
+    par.translator = echo = EchoWorkers(par.pieces.eos, par.pieces.special)
+    texts = [f"Item {i}: {t}" for i, t in enumerate(TEXTS)]
+    out = par.translate(texts, GREEDY)
+    assert len(echo.calls) > 2 and all(c["asynchronous"] for c in echo.calls) and max(len(c["rows"]) for c in echo.calls) > 1
+    expected = [par.pieces.decode(par.pieces.encode(par.prefix + t)) for t in texts]
+    assert [o.text for o in out] == expected and not any(o.hit_limit for o in out)
+
+
+def test_ctranslate2_batch_failure_is_raised_not_lost(tiny_overrides, ct2_converted):
+    par = Context(load_config(TINY_CONFIG, [*tiny_overrides, "translate.backend=ctranslate2", "runtime.threads=2",
+                                            "translate.batch_tokens=64"])).translator("tiny-marian-en-uk")
+
+    class Failing(_BatchSpy):
+        def translate_batch(self, source, **kwargs):
+            if len(self.calls) == 1:
+                kwargs["beam_size"] = 0  # CTranslate2 refuses it in the worker
+            return super().translate_batch(source, **kwargs)
+
+    par.translator = Failing(par.translator)
+    with pytest.raises(ValueError, match="beam size"):
+        par.translate(TEXTS, GREEDY)
