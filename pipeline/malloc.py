@@ -1,20 +1,23 @@
-"""glibc malloc: one arena for the whole process.
+"""glibc malloc: one arena for the whole process, when no torch model runs.
 
 glibc gives threads that allocate at the same time arenas of their own (up to 8 per
 core), and memory freed in an arena stays resident for that arena. A newsbridge run
-has several such threads: CTranslate2's worker, the prefetch thread of the CPU stages,
-a model's OpenMP threads. Their arenas hold on to their own peaks, so the process keeps
-the sum of the peaks instead of the peak of the sum. One arena keeps one heap's worth.
+has several such threads: CTranslate2's workers, the prefetch thread of the CPU stages.
+Their arenas hold on to their own peaks, so the process keeps the sum of the peaks
+instead of the peak of the sum. One arena keeps one heap's worth.
 
 Measured (README "Memory"): peak RSS of the CTranslate2 backends 70-80 MB lower with
-one arena, CPU time of translation and summaries the same within noise; other glibc
+one arena, CPU time of translation and summaries the same within noise. torch is the
+exception: its OpenMP threads allocate at every operation, and one arena shared between
+them cost 20-35% of the torch backends' translation speed (scripts/bench_translate.py,
+README "Memory"), so a run with a torch model keeps glibc's arenas. Other glibc
 settings that lowered RSS (a fixed mmap threshold, 128 KiB to 4 MiB) cost 30-70% more
 CPU in translation, so they are not used.
 
-The CLI sets it first thing in every command (threads.prepare_environment), before any
-thread allocates; the benchmarks run the same setup. MALLOC_ARENA_MAX or GLIBC_TUNABLES
-in the environment is the user's choice and is kept; NEWSBRIDGE_MALLOC=glibc keeps
-glibc's own behaviour.
+The CLI decides once its config is loaded (`configure`, from cli/common.py), before any
+model loads or thread starts; the benchmarks do the same. MALLOC_ARENA_MAX or
+GLIBC_TUNABLES in the environment is the user's choice and is kept;
+NEWSBRIDGE_MALLOC=glibc keeps glibc's own behaviour.
 """
 
 from __future__ import annotations
@@ -40,6 +43,29 @@ def limit_arenas() -> bool:
         return False
     mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
     return bool(mallopt(M_ARENA_MAX, ARENAS))
+
+
+def runs_torch(config) -> bool:
+    """Whether a run with `config` loads a torch model: the translate backend (summaries
+    are translated too) when translate or summarize is a stage, the summarize backend when
+    summarize is."""
+    from . import registry
+
+    stages = set(config.pipeline.stages)
+    backends = []
+    if stages & {"translate", "summarize"}:
+        backends.append(registry.translators.get(config.translate.backend))
+    if "summarize" in stages:
+        backends.append(registry.summarizers.get(config.summarize.backend))
+    return any(getattr(cls, "uses_torch", False) for cls in backends)
+
+
+def configure(config) -> bool:
+    """The process's malloc for a run with `config` (see above): one arena unless a torch
+    model runs; True when the arenas were capped here. Call before models load."""
+    if runs_torch(config):
+        return False
+    return limit_arenas()
 
 
 _trim = None  # glibc's malloc_trim once looked up; False where there is none
@@ -75,4 +101,4 @@ def describe() -> str:
     tuned = sorted(k for k in os.environ if k.startswith("MALLOC_") or k == "GLIBC_TUNABLES")
     if tuned:
         return f"the environment's {', '.join(tuned)}"
-    return f"the CLI's: glibc, {ARENAS} arena (pipeline/malloc.py)"
+    return f"the CLI's: glibc, {ARENAS} arena without torch models, glibc's arenas with them (pipeline/malloc.py)"

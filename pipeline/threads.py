@@ -88,10 +88,10 @@ def resolve_threads(configured: int) -> int:
 
 
 def prepare_environment(threads: int = 0) -> None:
-    """Thread settings that native libraries read once, when they load, and glibc's arena
-    limit (malloc.py): call before torch, CTranslate2 or tokenizers are imported and before
-    any thread starts (the CLI does, first thing). A value already in the environment is
-    the user's choice and is kept."""
+    """Thread settings that native libraries read once, when they load: call before torch,
+    CTranslate2 or tokenizers are imported and before any thread starts (the CLI does,
+    first thing; glibc's arenas are set once the config is known: malloc.configure). A
+    value already in the environment is the user's choice and is kept."""
     n = str(resolve_threads(threads))
     for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
         os.environ.setdefault(name, n)
@@ -100,10 +100,6 @@ def prepare_environment(threads: int = 0) -> None:
     # Rust tokenizers start a pool of their own per process; our batches are tokenised in
     # one call per stage, and the pool's threads would compete with torch's.
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    # One malloc arena: threads' freed memory is not kept once per thread (malloc.py).
-    from .malloc import limit_arenas
-
-    limit_arenas()
 
 
 def configure_torch_threads(threads: int) -> int:

@@ -52,8 +52,10 @@ median reported. Each process reports: wall time, time inside model calls per st
 CPU time, target tokens generated (translations + summaries), peak RSS (ru_maxrss of the
 child). naive and marian (same float32 weights) must write the same texts: compared by
 hash, a mismatch stops the benchmark. Same threads (runtime.threads) and the CLI's malloc
-setting (pipeline/malloc.py: one arena; NEWSBRIDGE_MALLOC=glibc in the environment keeps
-glibc's defaults, in the children as in the CLI) everywhere.
+setting everywhere (pipeline/malloc.py, decided from each variant's config as the CLI
+does: one arena for the CTranslate2 and echo variants, glibc's arenas for naive and
+marian, which run torch; NEWSBRIDGE_MALLOC=glibc in the environment keeps glibc's
+defaults, in the children as in the CLI).
 
 --json prints one object: {"naive": {...}, "ctranslate2_int8": {...}, "marian": {...},
 "engine_echo": {"tok_s_per_thread", ...}, "machine": ..., "workload": ...}.
@@ -272,6 +274,8 @@ def register_backends(data: Path) -> None:
     class NaiveTranslator(Translator):
         """transformers generate(), one segment per call, as most MarianMT tools do."""
 
+        uses_torch = True  # the CLI's malloc for a torch run (pipeline/malloc.py)
+
         def __init__(self, model, context):
             super().__init__()
             import torch
@@ -306,6 +310,8 @@ def register_backends(data: Path) -> None:
 
     class NaiveSummarizer(Summarizer):
         """generate() one section per call (the pipeline's model class and settings)."""
+
+        uses_torch = True
 
         def __init__(self, model, context):
             from pipeline.backends.seq2seq import Seq2SeqSummarizer

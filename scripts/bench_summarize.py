@@ -133,7 +133,10 @@ def prepare_variant(args: argparse.Namespace):
     model_dir = Path(args.model_dir)
     variant = args.child
     quantize = "dynamic_int8" if variant.endswith("_int8") else "none"
+    from pipeline.malloc import configure
+
     cfg = load_config(None, config_overrides(args, model_dir, args.beams, quantize))
+    configure(cfg)  # the CLI's malloc for this config, before the model loads
     summarizer = Context(cfg).summarizer(str(model_dir))
     if variant == "batched_stock_cache":
         summarizer.hf.beam_cache_kwargs = lambda num_beams: {}  # generate() makes its own cache

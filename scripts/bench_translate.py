@@ -183,7 +183,11 @@ def make_context(*args, **kwargs):
     from pipeline.config import load_config
     from pipeline.context import Context
 
-    return Context(load_config(None, config_overrides(*args, **kwargs)))
+    from pipeline.malloc import configure
+
+    config = load_config(None, config_overrides(*args, **kwargs))
+    configure(config)  # the CLI's malloc for this config, before the model loads
+    return Context(config)
 
 
 def ct2_compute_type(device: str) -> str:
@@ -294,6 +298,9 @@ def ct2_direct_runner(beams: int, texts: list[str], threads: int, device: str, b
     from pipeline.backends.batching import balanced_budget, plan_batches
     from pipeline.backends.ct2 import ct2_batch_tokens, resolve_parallelism
 
+    from pipeline.malloc import limit_arenas
+
+    limit_arenas()  # what the CLI sets for a CTranslate2 run (pipeline/malloc.py)
     path = CACHE / "ct2" / MODEL_NAME
     sp = spm.SentencePieceProcessor(model_file=str(path / "source.spm"))
     inter, intra = resolve_parallelism(device, 0, threads)

@@ -10,8 +10,9 @@ shared machine hits every variant alike, and reports min and median per variant.
 
 Children inherit the parent's environment untouched apart from TOKENIZERS_PARALLELISM
 (what `newsbridge` sets itself), and start with the CLI's own process setup
-(threads.prepare_environment: thread counts, OpenMP spin, one malloc arena as in
-pipeline/malloc.py), so that they measure what the CLI runs.
+(threads.prepare_environment: thread counts, OpenMP spin; the malloc arenas as the CLI
+sets them for the variant's config, pipeline/malloc.configure), so that they measure
+what the CLI runs.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
-"""The CLI's malloc setting (pipeline/malloc.py): one glibc arena for every thread, and
-the user's own malloc settings win."""
+"""The CLI's malloc setting (pipeline/malloc.py): one glibc arena for every thread when
+no torch model runs, glibc's arenas when one does, and the user's own settings win."""
 
 from __future__ import annotations
 
@@ -11,15 +11,18 @@ import sys
 import pytest
 
 from pipeline import malloc, threads
+from pipeline.config import load_config
 
 from .conftest import REPO
 
 # The CLI's process setup, then four threads that allocate at once; glibc's malloc_stats()
 # prints one "Arena N:" block per arena to stderr.
 PROBE = """
-import ctypes, threading
+import ctypes, sys, threading
+from pipeline.cli.common import load_cli_config
 from pipeline.threads import prepare_environment
 prepare_environment()
+load_cli_config(None, sys.argv[1:])  # the CLI's setup for this config: malloc.configure
 libc = ctypes.CDLL(None)
 libc.malloc.restype = ctypes.c_void_p
 libc.free.argtypes = [ctypes.c_void_p]
@@ -36,8 +39,12 @@ libc.malloc_stats()
 """
 
 
-def _arenas(env: dict[str, str]) -> int:
-    proc = subprocess.run([sys.executable, "-c", PROBE], capture_output=True, text=True, cwd=REPO, env=env, timeout=120)
+CT2_ONLY = ["translate.backend=ctranslate2", "summarize.backend=ctranslate2"]
+
+
+def _arenas(env: dict[str, str], overrides: list[str] = CT2_ONLY) -> int:
+    proc = subprocess.run([sys.executable, "-c", PROBE, *overrides], capture_output=True, text=True, cwd=REPO, env=env,
+                          timeout=120)
     assert proc.returncode == 0, proc.stderr
     return sum(1 for line in proc.stderr.splitlines() if line.startswith("Arena "))
 
@@ -48,6 +55,27 @@ def test_threads_share_one_arena_unless_glibc_defaults_are_asked_for():
     base["PYTHONPATH"] = str(REPO)
     assert _arenas(base) == 1
     assert _arenas({**base, "NEWSBRIDGE_MALLOC": "glibc"}) > 1
+
+
+@pytest.mark.skipif(platform.system() != "Linux" or platform.libc_ver()[0] != "glibc", reason="glibc's malloc only")
+def test_a_run_with_a_torch_model_keeps_glibcs_arenas():
+    base = {k: v for k, v in os.environ.items() if k not in (*malloc.USER_SETTINGS, "NEWSBRIDGE_MALLOC")}
+    base["PYTHONPATH"] = str(REPO)
+    # The default config translates and summarises with torch models.
+    assert _arenas(base, []) > 1
+    assert _arenas(base, ["translate.backend=ctranslate2"]) > 1  # the summariser is torch
+    # Without the summarize stage only the translator counts; extractive summaries load no model.
+    assert _arenas(base, ["translate.backend=ctranslate2", "pipeline.stages=[clean,segment,detect,translate]"]) == 1
+    assert _arenas(base, ["translate.backend=ctranslate2", "summarize.backend=extractive"]) == 1
+
+
+def test_which_runs_load_torch():
+    from pipeline.config import load_config
+
+    assert malloc.runs_torch(load_config(None, []))
+    assert not malloc.runs_torch(load_config(None, CT2_ONLY))
+    assert malloc.runs_torch(load_config(None, ["summarize.backend=ctranslate2"]))
+    assert not malloc.runs_torch(load_config(None, ["pipeline.stages=[clean,segment,detect]"]))
 
 
 def test_the_users_malloc_settings_are_kept(monkeypatch):
@@ -61,6 +89,7 @@ def test_the_users_malloc_settings_are_kept(monkeypatch):
     monkeypatch.delenv("MALLOC_ARENA_MAX")
     monkeypatch.setenv("NEWSBRIDGE_MALLOC", "glibc")
     threads.prepare_environment()
+    assert malloc.configure(load_config(None, CT2_ONLY)) is False
     assert calls == []
     monkeypatch.delenv("NEWSBRIDGE_MALLOC")
     if platform.system() == "Linux" and platform.libc_ver()[0] == "glibc":

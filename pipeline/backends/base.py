@@ -62,6 +62,8 @@ class Translator(ABC):
     max_input_tokens: int = 512
     #: Longest output the decoder can produce.
     max_output_tokens: int = 511
+    #: Runs a torch model (the process then keeps glibc's malloc arenas: malloc.py).
+    uses_torch: bool = False
 
     def __init__(self) -> None:
         # batches, source/padded/target tokens: for run stats and the benchmark.
@@ -80,6 +82,8 @@ class Summarizer(ABC):
     #: False for a summariser without weights: the Context builds it without a model.
     needs_model: bool = True
     max_input_tokens: int = 1024
+    #: Runs a torch model (the process then keeps glibc's malloc arenas: malloc.py).
+    uses_torch: bool = False
 
     @abstractmethod
     def count_tokens(self, texts: list[str]) -> list[int]: ...

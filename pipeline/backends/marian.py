@@ -16,6 +16,8 @@ if TYPE_CHECKING:
 
 
 class MarianTranslator(Translator):
+    uses_torch = True
+
     def __init__(self, model: ResolvedModel, context: "Context"):
         super().__init__()
         self.cfg = context.config.translate

@@ -18,6 +18,8 @@ if TYPE_CHECKING:
 
 
 class Seq2SeqSummarizer(Summarizer):
+    uses_torch = True
+
     def __init__(self, model: ResolvedModel, context: "Context"):
         self.cfg = context.config.summarize
         self.name = model.spec.name

@@ -70,9 +70,12 @@ def quiet_libraries(verbose: bool = False) -> None:
 def load_cli_config(config: Path | None, overrides: list[str] | None) -> Config:
     from ..runner import check_stage_order
 
+    from ..malloc import configure as configure_malloc
+
     cfg = load_config(config, overrides or [])
     # Before any input is read: a stage list that cannot work is a config error.
     check_stage_order(cfg.pipeline.stages)
+    configure_malloc(cfg)  # before any model loads or thread starts
     return cfg
 
 
