@@ -299,8 +299,8 @@ class TranslateConfig(Section):
     # Missing directions go through this language (ru->uk = ru->en->uk).
     pivot: str = "en"
     # A batch holds at most batch_size segments and batch_tokens padded source tokens
-    # (rows x longest); 0 = auto: 2048 on CPU (ctranslate2: 1024 shared by the batches
-    # decoded side by side), sized from the card's memory on CUDA.
+    # (rows x longest); 0 = auto: 2048 on CPU (ctranslate2: 640 shared by the batches
+    # decoded side by side, backends/ct2.py), sized from the card's memory on CUDA.
     batch_size: int = Field(64, ge=1)
     batch_tokens: int = Field(0, ge=0)
     # Longer inputs (model tokens) are split at clause/word boundaries and the pieces

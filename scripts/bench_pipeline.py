@@ -482,9 +482,13 @@ def child_main(args) -> None:
     install_timers()
     from pipeline.threads import prepare_environment
 
-    # What every newsbridge command does first (threads, malloc arenas), before lingua is
-    # warmed here, as the command would load it under these settings.
+    # What every newsbridge command does first (threads; then, once its config is loaded,
+    # the malloc arenas for it), before lingua is warmed here, as the command would load
+    # it under these settings.
     prepare_environment()
+    from pipeline.cli.common import load_cli_config
+
+    load_cli_config(None, overrides(args.child, args))
     warm_lingua(Path(args.data))
     out = Path(args.out)
     first = None
